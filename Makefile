@@ -1,0 +1,73 @@
+# logstack: build, test and run. `make help` lists the targets.
+
+BUILD_DIR      ?= build
+SAN_BUILD_DIR  ?= build-sanitize
+FUZZ_BUILD_DIR ?= build-fuzz
+JOBS           ?= $(shell nproc)
+CMAKE_FLAGS    ?=
+CTEST_FLAGS    ?= --output-on-failure
+FUZZ_SECONDS   ?= 30
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} \
+	  /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## Install build and test dependencies from Debian's packages (sudo when not root).
+	bash scripts/install-deps.sh
+
+##@ Build
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+
+.PHONY: build
+build: $(BUILD_DIR)/CMakeCache.txt ## Build every binary into build/bin/.
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+.PHONY: fmt
+fmt: ## Format the C++ sources with clang-format.
+	find common logstore tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+.PHONY: clean
+clean: ## Remove the build trees.
+	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+
+##@ Test
+
+.PHONY: test
+test: build ## Build and run every test (unit, integration, conformance); prints ctest's summary.
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+.PHONY: test-sanitize
+test-sanitize: ## Build with ASan+UBSan and run every test.
+	cmake -S . -B $(SAN_BUILD_DIR) -G Ninja -DLOGSTACK_SANITIZE=ON -DLOGSTACK_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(SAN_BUILD_DIR) -j $(JOBS)
+	cd $(SAN_BUILD_DIR) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+.PHONY: fuzz
+fuzz: ## Build the libFuzzer targets with clang and run each for FUZZ_SECONDS (default 30).
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DLOGSTACK_FUZZ=ON \
+	  -DLOGSTACK_TESTS=ON -DLOGSTACK_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_targets
+	bash tests/fuzz/run.sh $(FUZZ_BUILD_DIR)/bin $(FUZZ_SECONDS)
+
+##@ Run
+
+.PHONY: bench
+bench: build ## Run the benchmarks and print one table (see docs/benchmarks.md).
+	bash bench/run.sh $(BUILD_DIR)/bin
+
+.PHONY: run
+run: build ## Start the log store on local disk (./data) with the default config on :3100.
+	$(BUILD_DIR)/bin/logstore --config=config/logstore.yaml --data-dir=./data --http-listen=127.0.0.1:3100
+
+.PHONY: demo
+demo: build ## The main job: start the log store, push logs to it and query them back.
+	bash scripts/demo.sh $(BUILD_DIR)/bin

@@ -1,0 +1,1 @@
+#include "logstore/version.h"

@@ -1,0 +1,1 @@
+// Keeps logstack_testutil non-empty before any helper exists.
