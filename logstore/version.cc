@@ -1,1 +1,0 @@
-#include "logstore/version.h"
