@@ -1,0 +1,420 @@
+#include "common/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/logging.h"
+
+namespace logstack::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view s, bool plus_as_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]);
+      int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += (c == '+' && plus_as_space) ? ' ' : c;
+  }
+  return out;
+}
+
+void ParseQueryString(std::string_view qs, std::vector<std::pair<std::string, std::string>>* out) {
+  while (!qs.empty()) {
+    size_t amp = qs.find('&');
+    std::string_view part = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    std::string_view k = part.substr(0, eq);
+    std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    out->emplace_back(PercentDecode(k, true), PercentDecode(v, true));
+  }
+}
+
+StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view hp) {
+  size_t colon = hp.rfind(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument("listen address '" + std::string(hp) + "' is not host:port");
+  }
+  std::string host(hp.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string port_s(hp.substr(colon + 1));
+  char* end = nullptr;
+  long port = std::strtol(port_s.c_str(), &end, 10);
+  if (port_s.empty() || *end != '\0' || port < 0 || port > 65535) {
+    return InvalidArgument("listen address '" + std::string(hp) + "' has an invalid port");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+std::string_view Request::GetHeader(std::string_view name) const {
+  for (const auto& h : headers) {
+    if (IEquals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+std::string Request::Param(std::string_view name) const {
+  std::string out;
+  for (const auto& [k, v] : query) {
+    if (k == name) out = v;
+  }
+  for (const auto& [k, v] : form) {
+    if (k == name) out = v;
+  }
+  return out;
+}
+
+bool Request::HasParam(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return true;
+  }
+  for (const auto& [k, v] : form) {
+    if (k == name) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Request::Params(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : query) {
+    if (k == name) out.push_back(v);
+  }
+  for (const auto& [k, v] : form) {
+    if (k == name) out.push_back(v);
+  }
+  return out;
+}
+
+Response Response::Text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json; charset=UTF-8";
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::Empty(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+struct RouteEntry {
+  std::vector<std::string> methods;
+  std::string path;
+  bool prefix = false;
+  Handler handler;
+};
+
+struct Server::Impl {
+  explicit Impl(ServerOptions o) : opts(std::move(o)), ioc(std::max(1, opts.threads)) {}
+
+  ServerOptions opts;
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::vector<RouteEntry> routes;
+  std::function<void(const std::string&, int, double)> observer;
+  std::atomic<bool> running{false};
+  uint16_t port = 0;
+
+  void Accept();
+  // Finds the route for a path: exact first, then the longest prefix.
+  const RouteEntry* Find(const std::string& path) const {
+    const RouteEntry* best = nullptr;
+    for (const auto& r : routes) {
+      if (!r.prefix && r.path == path) return &r;
+    }
+    for (const auto& r : routes) {
+      if (r.prefix && path.rfind(r.path, 0) == 0 && (!best || r.path.size() > best->path.size())) {
+        best = &r;
+      }
+    }
+    return best;
+  }
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);
+    parser_->body_limit(server_->opts.body_limit);
+    stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return Fail(ec);
+    auto& msg = parser_->get();
+    auto len = parser_->content_length();
+    if (len && *len > server_->opts.body_limit) {
+      return SendError(413, "request body too large: " + std::to_string(*len) + " bytes, limit " +
+                                std::to_string(server_->opts.body_limit));
+    }
+    auto expect = msg[bhttp::field::expect];
+    if (IEquals(std::string_view(expect.data(), expect.size()), "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                      msg.version());
+      bhttp::async_write(stream_, *cont,
+                         [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+                           if (wec) return self->Fail(wec);
+                           self->ReadBody();
+                         });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "request body too large, limit " +
+                                std::to_string(server_->opts.body_limit) + " bytes");
+    }
+    if (ec) return Fail(ec);
+    stream_.expires_never();
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    req->target = std::string(msg.target());
+    std::string_view target = req->target;
+    size_t q = target.find('?');
+    req->path = PercentDecode(target.substr(0, q), false);
+    if (q != std::string_view::npos) ParseQueryString(target.substr(q + 1), &req->query);
+    for (const auto& f : msg) {
+      req->headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    }
+    req->body = std::move(msg.body());
+    if (req->method == "POST" &&
+        req->GetHeader("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
+      ParseQueryString(req->body, &req->form);
+    }
+    beast::error_code rec;
+    auto ep = stream_.socket().remote_endpoint(rec);
+    if (!rec) req->remote = ep.address().to_string();
+
+    const RouteEntry* route = server_->Find(req->path);
+    if (route == nullptr) return Send(Response::Text(404, "404 page not found\n"), "unmatched");
+    if (std::find(route->methods.begin(), route->methods.end(), req->method) ==
+        route->methods.end()) {
+      return Send(Response::Empty(405), route->path);
+    }
+    start_ = std::chrono::steady_clock::now();
+    route_ = route->path + (route->prefix ? "*" : "");
+    auto self = shared_from_this();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    Responder responder = [self, done](Response resp) {
+      if (done->exchange(true)) return;  // answered already
+      net::post(self->stream_.get_executor(),
+                [self, resp = std::move(resp)]() mutable {
+                  self->Send(std::move(resp), self->route_);
+                });
+    };
+    route->handler(*req, std::move(responder));
+    // The handler may hold references into req only until it returns unless
+    // it copies what it needs; keep it alive for handlers that captured it.
+    pending_ = req;
+  }
+
+  void SendError(int status, std::string text) {
+    keep_alive_ = false;
+    version_ = parser_ ? parser_->get().version() : 11;
+    Send(Response::Text(status, std::move(text)), "error");
+  }
+
+  void Send(Response r, const std::string& route) {
+    pending_.reset();
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(r.status), version_ == 0 ? 11 : version_);
+    res->set(bhttp::field::server, "logstore");
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& h : r.headers) res->set(h.name, h.value);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    if (server_->observer && route != "error") {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      server_->observer(route, r.status, route == "unmatched" ? 0 : secs);
+    }
+    stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                         if (ec) return self->Fail(ec);
+                         if (!res->keep_alive()) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Fail(beast::error_code ec) {
+    if (ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
+        ec != beast::error::timeout && ec != net::error::connection_reset &&
+        ec != net::error::eof) {
+      LOG_DEBUG("component=http op=read err={}", Quote(ec.message()));
+    }
+    Close();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* server_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  std::shared_ptr<Request> pending_;
+  std::string route_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (!running) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    }
+    Accept();
+  });
+}
+
+Server::Server(ServerOptions opts) : impl_(std::make_unique<Impl>(std::move(opts))) {}
+
+Server::~Server() { Stop(); }
+
+void Server::Route(std::vector<std::string> methods, std::string path, Handler handler) {
+  RouteEntry r;
+  r.methods = std::move(methods);
+  if (!path.empty() && path.back() == '*') {
+    path.pop_back();
+    r.prefix = true;
+  }
+  r.path = std::move(path);
+  r.handler = std::move(handler);
+  impl_->routes.push_back(std::move(r));
+}
+
+void Server::SetObserver(std::function<void(const std::string&, int, double)> fn) {
+  impl_->observer = std::move(fn);
+}
+
+Status Server::Start() {
+  LOGSTACK_ASSIGN_OR_RETURN(auto hp, SplitHostPort(impl_->opts.listen));
+  beast::error_code ec;
+  net::ip::address addr;
+  if (hp.first.empty() || hp.first == "0.0.0.0") {
+    addr = net::ip::address_v4::any();
+  } else if (hp.first == "localhost") {
+    addr = net::ip::address_v4::loopback();
+  } else {
+    addr = net::ip::make_address(hp.first, ec);
+    if (ec) return InvalidArgument("listen address '" + hp.first + "': " + ec.message());
+  }
+  tcp::endpoint ep(addr, hp.second);
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return IOError("listen on " + impl_->opts.listen + ": " + ec.message());
+  impl_->port = impl_->acceptor->local_endpoint().port();
+  impl_->running = true;
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->opts.threads); i++) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  if (!impl_->running.exchange(false)) return;
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor->close(ec);
+  });
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+}  // namespace logstack::http

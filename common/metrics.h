@@ -1,0 +1,111 @@
+#pragma once
+
+// A small Prometheus metrics registry: counters, gauges, histograms and
+// gauges computed on scrape, rendered in the text exposition format.
+//
+// Metrics are created once and updated through the returned reference, which
+// stays valid for the registry's lifetime; updates are lock-free atomics, so
+// hot paths cache the reference instead of looking it up per event.
+//
+// Thread safety: everything is safe to call from any thread.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace logstack::metrics {
+
+using LabelPairs = std::vector<std::pair<std::string, std::string>>;
+
+class Counter {
+ public:
+  void Inc(double v = 1) {
+    double cur = value_.load(std::memory_order_relaxed);
+    while (!value_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+    }
+  }
+  double Value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+class Gauge {
+ public:
+  void Set(double v) { value_.store(v, std::memory_order_relaxed); }
+  void Add(double v) {
+    double cur = value_.load(std::memory_order_relaxed);
+    while (!value_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+    }
+  }
+  double Value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void Observe(double v);
+  // Cumulative counts per bucket (last is +Inf), sum and count.
+  std::vector<uint64_t> CumulativeCounts() const;
+  double Sum() const { return sum_.Value(); }
+  uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
+  const std::vector<double>& bounds() const { return bounds_; }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;
+  Counter sum_;
+  std::atomic<uint64_t> count_{0};
+};
+
+// Exponential bucket bounds: start, start*factor, ... (count bounds).
+std::vector<double> ExponentialBuckets(double start, double factor, int count);
+
+class Registry {
+ public:
+  Counter& GetCounter(const std::string& name, const std::string& help,
+                      const LabelPairs& labels = {});
+  Gauge& GetGauge(const std::string& name, const std::string& help,
+                  const LabelPairs& labels = {});
+  Histogram& GetHistogram(const std::string& name, const std::string& help,
+                          const std::vector<double>& bounds, const LabelPairs& labels = {});
+  // A gauge whose value is read from fn at each scrape.
+  void AddGaugeFunction(const std::string& name, const std::string& help, const LabelPairs& labels,
+                        std::function<double()> fn);
+  // A counter whose value is read from fn at each scrape.
+  void AddCounterFunction(const std::string& name, const std::string& help,
+                          const LabelPairs& labels, std::function<double()> fn);
+
+  // The text exposition format, families sorted by name.
+  std::string Render() const;
+
+ private:
+  enum class Kind { kCounter, kGauge, kHistogram };
+  struct Series {
+    LabelPairs labels;
+    std::unique_ptr<Counter> counter;
+    std::unique_ptr<Gauge> gauge;
+    std::unique_ptr<Histogram> histogram;
+    std::function<double()> fn;
+  };
+  struct Family {
+    Kind kind;
+    std::string help;
+    std::map<std::string, Series> series;  // keyed by rendered labels
+  };
+  Series& GetSeries(const std::string& name, const std::string& help, Kind kind,
+                    const LabelPairs& labels);
+
+  mutable std::mutex mu_;
+  std::map<std::string, Family> families_;
+};
+
+}  // namespace logstack::metrics
