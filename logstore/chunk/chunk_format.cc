@@ -1,0 +1,106 @@
+#include "logstore/chunk/chunk_format.h"
+
+#include <limits>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+
+namespace logstack::logstore::chunk {
+
+// The smallest block_meta: six one-byte varints and the fixed32 crc.
+static constexpr size_t kMinBlockMetaSize = 6 + 4;
+
+void EncodeChunkHeader(Encoding encoding, std::string* dst) {
+  dst->append(kChunkMagic);
+  dst->push_back(static_cast<char>(encoding));
+  dst->append(3, '\0');
+}
+
+StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk) {
+  if (chunk.size() < kChunkHeaderSize) {
+    return Corruption("chunk of " + std::to_string(chunk.size()) +
+                      " bytes is shorter than its header");
+  }
+  if (chunk.substr(0, kChunkMagic.size()) != kChunkMagic) {
+    return Corruption("chunk header does not start with magic LSC1");
+  }
+  auto encoding = static_cast<uint8_t>(chunk[4]);
+  if (!IsValidEncoding(encoding)) {
+    return Corruption("chunk header has unknown encoding " + std::to_string(encoding));
+  }
+  if (chunk[5] != 0 || chunk[6] != 0 || chunk[7] != 0) {
+    return Corruption("chunk header has non-zero reserved bytes");
+  }
+  return static_cast<Encoding>(encoding);
+}
+
+void EncodeBlockIndex(const std::vector<BlockMeta>& blocks, std::string* dst) {
+  PutVarint64(dst, blocks.size());
+  for (const BlockMeta& b : blocks) {
+    PutVarsint64(dst, b.min_ts);
+    PutVarint64(dst, static_cast<uint64_t>(b.max_ts) - static_cast<uint64_t>(b.min_ts));
+    PutVarint32(dst, b.entries);
+    PutVarint32(dst, b.offset);
+    PutVarint32(dst, b.compressed_len);
+    PutVarint32(dst, b.raw_len);
+    PutFixed32(dst, crc32c::Mask(b.crc));
+  }
+}
+
+StatusOr<std::vector<BlockMeta>> DecodeBlockIndex(std::string_view index) {
+  uint64_t count;
+  if (!GetVarint64(&index, &count)) return Corruption("block index: bad block count");
+  if (count > index.size() / kMinBlockMetaSize) {
+    return Corruption("block index: block count " + std::to_string(count) + " does not fit in " +
+                      std::to_string(index.size()) + " bytes");
+  }
+  std::vector<BlockMeta> blocks(count);
+  for (uint64_t i = 0; i < count; i++) {
+    BlockMeta& b = blocks[i];
+    uint64_t span;
+    uint32_t masked_crc;
+    if (!GetVarsint64(&index, &b.min_ts) || !GetVarint64(&index, &span) ||
+        !GetVarint32(&index, &b.entries) || !GetVarint32(&index, &b.offset) ||
+        !GetVarint32(&index, &b.compressed_len) || !GetVarint32(&index, &b.raw_len) ||
+        !GetFixed32(&index, &masked_crc)) {
+      return Corruption("block index: block " + std::to_string(i) + " is truncated or malformed");
+    }
+    // Modular arithmetic: INT64_MAX - min_ts always fits in a uint64_t.
+    uint64_t max_span = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                        static_cast<uint64_t>(b.min_ts);
+    if (span > max_span) {
+      return Corruption("block index: block " + std::to_string(i) + " max_ts overflows");
+    }
+    b.max_ts = static_cast<int64_t>(static_cast<uint64_t>(b.min_ts) + span);
+    b.crc = crc32c::Unmask(masked_crc);
+  }
+  if (!index.empty()) {
+    return Corruption("block index: " + std::to_string(index.size()) + " trailing bytes");
+  }
+  return blocks;
+}
+
+void EncodeChunkFooter(const ChunkFooter& footer, std::string* dst) {
+  PutFixed32(dst, footer.index_offset);
+  PutFixed32(dst, footer.index_len);
+  PutFixed32(dst, crc32c::Mask(footer.index_crc));
+  dst->append(kChunkMagic);
+}
+
+StatusOr<ChunkFooter> DecodeChunkFooter(std::string_view chunk) {
+  if (chunk.size() < kChunkFooterSize) {
+    return Corruption("chunk of " + std::to_string(chunk.size()) +
+                      " bytes is shorter than its footer");
+  }
+  const char* p = chunk.data() + chunk.size() - kChunkFooterSize;
+  if (std::string_view(p + 12, 4) != kChunkMagic) {
+    return Corruption("chunk footer does not end with magic LSC1");
+  }
+  ChunkFooter f;
+  f.index_offset = DecodeFixed32(p);
+  f.index_len = DecodeFixed32(p + 4);
+  f.index_crc = crc32c::Unmask(DecodeFixed32(p + 8));
+  return f;
+}
+
+}  // namespace logstack::logstore::chunk

@@ -1,0 +1,336 @@
+#include "logstore/chunk/chunk_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/crc32c.h"
+
+namespace logstack::logstore::chunk {
+namespace {
+
+std::string BlockName(size_t index, const BlockMeta& meta) {
+  return "block " + std::to_string(index) + " (ts " + std::to_string(meta.min_ts) + ".." +
+         std::to_string(meta.max_ts) + ")";
+}
+
+// Reads the entries of one block in [from, to), in one direction. Reused for
+// block after block, so its buffers are allocated once per iterator, not once
+// per block or entry.
+class BlockCursor {
+ public:
+  // Verifies and decompresses `src` and positions on its first entry in range.
+  // Returns true iff positioned; false when the block holds no entry in range
+  // or on an error, which is then stored in *status.
+  bool Load(const BlockSource& src, size_t index, int64_t from, int64_t to, Direction dir,
+            Status* status) {
+    src_ = &src;
+    index_ = index;
+    from_ = from;
+    to_ = to;
+    forward_ = dir == Direction::kForward;
+    if (src.verify_crc && crc32c::Value(src.data) != src.meta.crc) {
+      *status = Corruption(BlockName(index, src.meta) + ": checksum mismatch");
+      return false;
+    }
+    std::string_view payload;
+    if (src.encoding == Encoding::kNone) {
+      if (src.data.size() != src.meta.raw_len) {
+        *status = Corruption(BlockName(index, src.meta) + ": stored length " +
+                             std::to_string(src.data.size()) + " != raw length " +
+                             std::to_string(src.meta.raw_len));
+        return false;
+      }
+      payload = src.data;
+    } else {
+      Status st = Decompress(src.encoding, src.data, src.meta.raw_len, &buf_);
+      if (!st.ok()) {
+        *status = st.Annotate(BlockName(index, src.meta));
+        return false;
+      }
+      payload = buf_;
+    }
+    rest_ = payload;
+    prev_ts_ = src.meta.min_ts;
+    parsed_ = 0;
+    if (forward_) return NextForward(status);
+    if (!IndexAll(status)) return false;
+    // Entries are sorted: start below the first one at or after `to_`.
+    auto it = std::lower_bound(all_.begin(), all_.end(), to_,
+                               [](const EntryView& e, int64_t t) { return e.timestamp_ns < t; });
+    pos_ = static_cast<size_t>(it - all_.begin());
+    return NextBackward();
+  }
+
+  // Moves to the next entry in range. Returns false at the end or on an error
+  // (stored in *status).
+  bool Advance(Status* status) { return forward_ ? NextForward(status) : NextBackward(); }
+
+  const EntryView& entry() const { return entry_; }
+  int64_t ts() const { return entry_.timestamp_ns; }
+  size_t index() const { return index_; }
+
+ private:
+  // Decodes the entry at the front of rest_ into *e. Returns false (and sets
+  // *status) if it is malformed or breaks the block's stated time range.
+  bool Decode(EntryView* e, Status* status) {
+    uint64_t delta;
+    if (!GetBlockEntry(&rest_, &delta, &e->line, &e->metadata)) {
+      *status = Corruption(BlockName(index_, src_->meta) + ": malformed entry " +
+                           std::to_string(parsed_));
+      return false;
+    }
+    if (delta > static_cast<uint64_t>(src_->meta.max_ts) - static_cast<uint64_t>(prev_ts_)) {
+      *status = Corruption(BlockName(index_, src_->meta) + ": entry " + std::to_string(parsed_) +
+                           " is past the block's max_ts");
+      return false;
+    }
+    prev_ts_ = static_cast<int64_t>(static_cast<uint64_t>(prev_ts_) + delta);
+    e->timestamp_ns = prev_ts_;
+    parsed_++;
+    return true;
+  }
+
+  // Checks what can only be checked once the whole payload is decoded.
+  bool CheckEnd(Status* status) {
+    if (parsed_ != src_->meta.entries || prev_ts_ != src_->meta.max_ts) {
+      *status = Corruption(BlockName(index_, src_->meta) + ": holds " + std::to_string(parsed_) +
+                           " entries up to ts " + std::to_string(prev_ts_) + ", index says " +
+                           std::to_string(src_->meta.entries) + " up to " +
+                           std::to_string(src_->meta.max_ts));
+      return false;
+    }
+    return true;
+  }
+
+  bool NextForward(Status* status) {
+    while (!rest_.empty()) {
+      if (!Decode(&entry_, status)) return false;
+      if (entry_.timestamp_ns < from_) continue;
+      if (entry_.timestamp_ns >= to_) {
+        rest_ = {};  // sorted: nothing further is in range
+        return false;
+      }
+      return true;
+    }
+    CheckEnd(status);
+    return false;
+  }
+
+  // Backward needs every entry's position: timestamps are delta-coded forward.
+  bool IndexAll(Status* status) {
+    all_.clear();
+    all_.reserve(src_->meta.entries);
+    EntryView e;
+    while (!rest_.empty()) {
+      if (!Decode(&e, status)) return false;
+      all_.push_back(e);
+    }
+    return CheckEnd(status);
+  }
+
+  bool NextBackward() {
+    if (pos_ == 0) return false;
+    const EntryView& e = all_[pos_ - 1];
+    if (e.timestamp_ns < from_) {
+      pos_ = 0;
+      return false;
+    }
+    pos_--;
+    entry_ = e;
+    return true;
+  }
+
+  const BlockSource* src_ = nullptr;
+  size_t index_ = 0;
+  int64_t from_ = 0;
+  int64_t to_ = 0;
+  bool forward_ = true;
+  std::string buf_;        // decompressed payload (unused for Encoding::kNone)
+  std::string_view rest_;  // the payload not decoded yet
+  int64_t prev_ts_ = 0;
+  uint32_t parsed_ = 0;
+  std::vector<EntryView> all_;  // backward: every entry of the block
+  size_t pos_ = 0;              // backward: all_[pos_ - 1] is next
+  EntryView entry_;
+};
+
+// Merges the blocks' cursors with a heap ordered by (timestamp, block index),
+// opening a block only when the merge reaches its time range. With disjoint,
+// ordered blocks the heap never holds more than one cursor.
+class BlockMergeIterator final : public EntryIterator {
+ public:
+  BlockMergeIterator(std::shared_ptr<const void> owner, std::vector<BlockSource> blocks,
+                     int64_t from, int64_t to, Direction dir)
+      : owner_(std::move(owner)),
+        blocks_(std::move(blocks)),
+        from_(from),
+        to_(to),
+        forward_(dir == Direction::kForward) {
+    for (size_t i = 0; i < blocks_.size(); i++) {
+      const BlockMeta& m = blocks_[i].meta;
+      if (from_ < to_ && m.max_ts >= from_ && m.min_ts < to_) {
+        pending_.push_back(static_cast<uint32_t>(i));
+      }
+    }
+    // Pending blocks in the order the merge reaches their time ranges.
+    if (forward_) {
+      std::stable_sort(pending_.begin(), pending_.end(), [this](uint32_t a, uint32_t b) {
+        return blocks_[a].meta.min_ts < blocks_[b].meta.min_ts;
+      });
+    } else {
+      std::stable_sort(pending_.begin(), pending_.end(), [this](uint32_t a, uint32_t b) {
+        return blocks_[a].meta.max_ts > blocks_[b].meta.max_ts;
+      });
+    }
+  }
+
+  bool Next() override {
+    if (!status_.ok()) return false;
+    if (last_ != nullptr) {
+      BlockCursor* c = std::exchange(last_, nullptr);
+      if (c->Advance(&status_)) {
+        Push(c);
+      } else {
+        free_.push_back(c);
+        if (!status_.ok()) return false;
+      }
+    }
+    while (next_pending_ < pending_.size()) {
+      uint32_t index = pending_[next_pending_];
+      const BlockMeta& m = blocks_[index].meta;
+      // A block whose range starts at or before the heap's next entry may
+      // hold an entry that comes first (or ties and comes first by index).
+      if (!heap_.empty()) {
+        int64_t next_ts = heap_.front()->ts();
+        if (forward_ ? m.min_ts > next_ts : m.max_ts < next_ts) break;
+      }
+      next_pending_++;
+      BlockCursor* c = Acquire();
+      if (c->Load(blocks_[index], index, from_, to_,
+                  forward_ ? Direction::kForward : Direction::kBackward, &status_)) {
+        Push(c);
+      } else {
+        free_.push_back(c);
+        if (!status_.ok()) return false;
+      }
+    }
+    if (heap_.empty()) return false;
+    std::pop_heap(heap_.begin(), heap_.end(), Later{forward_});
+    last_ = heap_.back();
+    heap_.pop_back();
+    return true;
+  }
+
+  const EntryView& entry() const override { return last_->entry(); }
+  Status status() const override { return status_; }
+
+ private:
+  // Heap order: Later(a, b) iff a's entry comes after b's in iteration order,
+  // so the heap's front is the entry that comes first.
+  struct Later {
+    bool forward;
+    bool operator()(const BlockCursor* a, const BlockCursor* b) const {
+      if (a->ts() != b->ts()) return forward ? a->ts() > b->ts() : a->ts() < b->ts();
+      return forward ? a->index() > b->index() : a->index() < b->index();
+    }
+  };
+
+  void Push(BlockCursor* c) {
+    heap_.push_back(c);
+    std::push_heap(heap_.begin(), heap_.end(), Later{forward_});
+  }
+
+  BlockCursor* Acquire() {
+    if (!free_.empty()) {
+      BlockCursor* c = free_.back();
+      free_.pop_back();
+      return c;
+    }
+    cursors_.push_back(std::make_unique<BlockCursor>());
+    return cursors_.back().get();
+  }
+
+  const std::shared_ptr<const void> owner_;
+  const std::vector<BlockSource> blocks_;
+  const int64_t from_;
+  const int64_t to_;
+  const bool forward_;
+  std::vector<uint32_t> pending_;  // blocks in range, not opened yet
+  size_t next_pending_ = 0;
+  std::vector<std::unique_ptr<BlockCursor>> cursors_;  // owns every cursor
+  std::vector<BlockCursor*> heap_;
+  std::vector<BlockCursor*> free_;  // cursors to reuse, with their buffers
+  BlockCursor* last_ = nullptr;     // produced the current entry
+  Status status_;
+};
+
+Status BadBlock(size_t index, const BlockMeta& meta, const std::string& what) {
+  return Corruption("chunk index: " + BlockName(index, meta) + " " + what);
+}
+
+}  // namespace
+
+EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
+                                  std::vector<BlockSource> blocks, int64_t from, int64_t to,
+                                  Direction dir) {
+  return std::make_unique<BlockMergeIterator>(std::move(owner), std::move(blocks), from, to, dir);
+}
+
+StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes) {
+  LOGSTACK_ASSIGN_OR_RETURN(Encoding encoding, DecodeChunkHeader(bytes));
+  if (bytes.size() < kChunkHeaderSize + kChunkFooterSize) {
+    return Corruption("chunk of " + std::to_string(bytes.size()) +
+                      " bytes is shorter than a header and a footer");
+  }
+  LOGSTACK_ASSIGN_OR_RETURN(ChunkFooter footer, DecodeChunkFooter(bytes));
+  const uint64_t index_end = bytes.size() - kChunkFooterSize;
+  if (footer.index_offset < kChunkHeaderSize ||
+      uint64_t{footer.index_offset} + footer.index_len != index_end) {
+    return Corruption("chunk footer: block index at " + std::to_string(footer.index_offset) +
+                      " length " + std::to_string(footer.index_len) +
+                      " does not end where the footer starts (" + std::to_string(index_end) + ")");
+  }
+  std::string_view index = std::string_view(bytes).substr(footer.index_offset, footer.index_len);
+  if (crc32c::Value(index) != footer.index_crc) {
+    return Corruption("chunk footer: block index checksum mismatch");
+  }
+  LOGSTACK_ASSIGN_OR_RETURN(std::vector<BlockMeta> blocks, DecodeBlockIndex(index));
+  for (size_t i = 0; i < blocks.size(); i++) {
+    const BlockMeta& b = blocks[i];
+    if (b.offset < kChunkHeaderSize ||
+        uint64_t{b.offset} + b.compressed_len > footer.index_offset) {
+      return BadBlock(i, b,
+                      "at " + std::to_string(b.offset) + " length " +
+                          std::to_string(b.compressed_len) +
+                          " is not between the header and the index");
+    }
+    if (b.entries == 0 || uint64_t{b.entries} * kMinEncodedEntrySize > b.raw_len) {
+      return BadBlock(i, b,
+                      "claims " + std::to_string(b.entries) + " entries in " +
+                          std::to_string(b.raw_len) + " raw bytes");
+    }
+    if (encoding == Encoding::kNone && b.compressed_len != b.raw_len) {
+      return BadBlock(i, b, "is uncompressed but its lengths differ");
+    }
+  }
+  return std::make_shared<const ChunkReader>(PrivateTag(), std::move(bytes), encoding,
+                                             std::move(blocks));
+}
+
+ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding,
+                         std::vector<BlockMeta> blocks)
+    : bytes_(std::move(bytes)), encoding_(encoding), blocks_(std::move(blocks)) {
+  for (const BlockMeta& b : blocks_) entries_ += b.entries;
+}
+
+EntryIteratorPtr ChunkReader::Iterator(int64_t from, int64_t to, Direction dir) const {
+  std::vector<BlockSource> sources;
+  sources.reserve(blocks_.size());
+  for (const BlockMeta& b : blocks_) {
+    sources.push_back(BlockSource{b, std::string_view(bytes_).substr(b.offset, b.compressed_len),
+                                  encoding_, /*verify_crc=*/true});
+  }
+  return NewBlockIterator(shared_from_this(), std::move(sources), from, to, dir);
+}
+
+}  // namespace logstack::logstore::chunk

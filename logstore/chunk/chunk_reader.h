@@ -1,0 +1,95 @@
+#pragma once
+
+// ChunkReader: reads an encoded chunk (docs/storage.md, "Chunks") and
+// iterates its entries in timestamp order.
+//
+// Also home of NewBlockIterator(), the block-merging iterator that ChunkReader
+// and HeadChunk share: both are "a list of compressed blocks, in arrival
+// order, that may overlap in time".
+//
+// A chunk is untrusted input. Open() checks everything needed to make every
+// later read stay inside the chunk; an iterator checks each block's CRC and
+// entry encoding when it reaches the block and stops with a Corruption status
+// on the first one that does not check out.
+//
+// Thread safety: a ChunkReader is immutable after Open(), so any number of
+// threads may call its const methods. Each iterator is used by one thread at a
+// time and shares ownership of the reader, so it may outlive every other
+// reference to it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "logstore/chunk/chunk_format.h"
+#include "logstore/chunk/compression.h"
+#include "logstore/model/iterator.h"
+
+namespace logstack::logstore::chunk {
+
+// One block as NewBlockIterator sees it.
+struct BlockSource {
+  BlockMeta meta;         // `offset` is not used
+  std::string_view data;  // the block's stored bytes, compressed with `encoding`
+  Encoding encoding = Encoding::kNone;
+  bool verify_crc = true;  // false for bytes that never left this process's memory
+};
+
+// Returns an iterator over the entries with from <= ts < to of `blocks`, in
+// timestamp order for `dir`, merging blocks that overlap in time.
+//
+// `blocks` must be listed in arrival order (as a chunk's index lists them):
+// entries with equal timestamps come out in arrival order going forward and
+// in reverse arrival order going backward. A block whose [min_ts, max_ts]
+// misses [from, to) is never read, and a block is decompressed only when the
+// merge reaches its time range, so at most as many blocks are held
+// decompressed at once as overlap in time.
+//
+// `owner` keeps the bytes of every blocks[i].data alive; the iterator holds it
+// until it is destroyed.
+EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
+                                  std::vector<BlockSource> blocks, int64_t from, int64_t to,
+                                  Direction dir);
+
+class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
+ private:
+  struct PrivateTag {
+    explicit PrivateTag() = default;
+  };
+
+ public:
+  // Takes ownership of the bytes of one chunk. Returns Corruption, naming the
+  // first problem found, unless the header and footer magics, the encoding,
+  // the block index checksum and encoding, and the bounds of every block
+  // (inside the chunk, before the index) all check out. Block contents are
+  // checked later, by the iterators that read them.
+  static StatusOr<std::shared_ptr<const ChunkReader>> Open(std::string bytes);
+
+  // Use Open().
+  ChunkReader(PrivateTag, std::string bytes, Encoding encoding, std::vector<BlockMeta> blocks);
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  Encoding encoding() const { return encoding_; }
+  // In the order the index lists them (arrival order).
+  const std::vector<BlockMeta>& blocks() const { return blocks_; }
+  const std::string& bytes() const { return bytes_; }
+  // The total entry count of all blocks.
+  uint64_t entries() const { return entries_; }
+
+  // Returns an iterator over entries with from <= ts < to in timestamp order
+  // for `dir` (see NewBlockIterator). The iterator shares ownership of this
+  // reader. REQUIRES: this reader is owned by a shared_ptr (as Open returns it).
+  EntryIteratorPtr Iterator(int64_t from, int64_t to, Direction dir) const;
+
+ private:
+  const std::string bytes_;
+  const Encoding encoding_;
+  const std::vector<BlockMeta> blocks_;
+  uint64_t entries_ = 0;
+};
+
+}  // namespace logstack::logstore::chunk
