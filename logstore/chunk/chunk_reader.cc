@@ -79,6 +79,10 @@ class BlockCursor {
                            std::to_string(parsed_));
       return false;
     }
+    if (parsed_ == 0 && delta != 0) {
+      *status = Corruption(BlockName(index_, src_->meta) + ": first entry is not at min_ts");
+      return false;
+    }
     if (delta > static_cast<uint64_t>(src_->meta.max_ts) - static_cast<uint64_t>(prev_ts_)) {
       *status = Corruption(BlockName(index_, src_->meta) + ": entry " + std::to_string(parsed_) +
                            " is past the block's max_ts");
