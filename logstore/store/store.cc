@@ -377,6 +377,13 @@ Status Store::ApplyWalRecord(uint64_t seq, std::string_view in) {
   Tenant* t = GetTenant(std::string(tenant_id), true);
   std::lock_guard<std::mutex> ingest(t->ingest_mu);
   int64_t now = clock_->NowNanos();
+  // Entries whose partition retention has deleted (or would delete) stay
+  // deleted: the WAL may still hold them.
+  int64_t keep = opts_.LimitsFor(t->id).retention_period_ns;
+  int64_t expired_before = INT64_MIN;
+  if (keep > 0) {
+    expired_before = (FloorDiv(now - keep, opts_.partition_period_ns)) * opts_.partition_period_ns;
+  }
   for (uint64_t i = 0; i < nstreams; i++) {
     std::string_view labels_text;
     uint64_t n;
@@ -403,7 +410,7 @@ Status Store::ApplyWalRecord(uint64_t seq, std::string_view in) {
       ts += delta;
       std::string_view md = in.substr(0, md_len);
       in.remove_prefix(md_len);
-      if (skip) continue;
+      if (skip || ts < expired_before) continue;
       if (!s->head) {
         s->head = std::make_shared<chunk::HeadChunk>(ChunkOpts(opts_));
         s->head_created_ns = now;

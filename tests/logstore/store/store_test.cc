@@ -1,0 +1,259 @@
+#include "logstore/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <set>
+
+#include "common/fault_injection_env.h"
+#include "common/mem_env.h"
+#include "logstore/push/json_decoder.h"
+
+namespace logstack::logstore {
+namespace {
+
+constexpr int64_t kSec = 1'000'000'000;
+constexpr int64_t kHour = 3600 * kSec;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : fault_(&mem_), clock_(1'790'000'000LL * kSec) {
+    opts_.data_dir = "/data";
+    opts_.chunk_block_size = 4096;
+    opts_.limits.ingestion_rate_mb = 1000;
+    opts_.limits.ingestion_burst_size_mb = 1000;
+  }
+
+  void Open() {
+    registry_ = std::make_unique<metrics::Registry>();
+    auto s = Store::Open(&fault_, &clock_, opts_, registry_.get());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+
+  // Pushes a JSON body and waits for the answer.
+  PushResult Push(const std::string& json, const std::string& tenant = "fake") {
+    auto req = push::DecodeJsonPush(json);
+    EXPECT_TRUE(req.ok()) << req.status().ToString();
+    std::promise<PushResult> p;
+    store_->Push(tenant, std::move(*req), [&p](PushResult r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  std::string Body(const std::string& labels, int64_t ts, const std::string& line) {
+    return R"({"streams":[{"stream":)" + labels + R"(,"values":[[")" + std::to_string(ts) +
+           R"(",")" + line + R"("]]}]})";
+  }
+
+  // All entries of streams matching the selector, as "labels ts line".
+  std::vector<std::string> Read(const std::string& selector, Direction dir = Direction::kForward,
+                                const std::string& tenant = "fake") {
+    auto ms = index::ParseSelector(selector);
+    EXPECT_TRUE(ms.ok());
+    auto sel = store_->Select(tenant, *ms, 0, INT64_MAX, dir);
+    EXPECT_TRUE(sel.ok()) << sel.status().ToString();
+    std::vector<std::string> out;
+    for (auto& s : *sel) {
+      while (s.it->Next()) {
+        out.push_back(s.labels_string + " " + std::to_string(s.it->entry().timestamp_ns) + " " +
+                      std::string(s.it->entry().line));
+      }
+      EXPECT_TRUE(s.it->status().ok()) << s.it->status().ToString();
+    }
+    return out;
+  }
+
+  int64_t now() const { return clock_.NowNanos(); }
+
+  MemEnv mem_;
+  FaultInjectionEnv fault_;
+  FakeClock clock_;
+  StoreOptions opts_;
+  std::unique_ptr<metrics::Registry> registry_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, PushThenReadFromHeadBothDirections) {
+  Open();
+  int64_t t = now();
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t - 3 * kSec, "one")).status, 204);
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t - 1 * kSec, "three")).status, 204);
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t - 2 * kSec, "two")).status, 204);  // out of order
+  EXPECT_EQ(Push(Body(R"({"app":"b"})", t, "other")).status, 204);
+  auto fwd = Read(R"({app="a"})");
+  ASSERT_EQ(fwd.size(), 3u);
+  EXPECT_NE(fwd[0].find(" one"), std::string::npos);
+  EXPECT_NE(fwd[1].find(" two"), std::string::npos);
+  EXPECT_NE(fwd[2].find(" three"), std::string::npos);
+  auto back = Read(R"({app="a"})", Direction::kBackward);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_NE(back[0].find(" three"), std::string::npos);
+  EXPECT_EQ(Read(R"({app=~"a|b"})").size(), 4u);
+}
+
+TEST_F(StoreTest, DuplicatesDroppedAndOrderWindowEnforced) {
+  Open();
+  int64_t t = now();
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t, "x")).status, 204);
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t, "x")).status, 204);  // exact duplicate
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t, "y")).status, 204);  // same time, other line
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t - kHour, "edge")).status, 204);
+  PushResult r = Push(Body(R"({"app":"a"})", t - kHour - 1, "late"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message.find("entry too far behind"), std::string::npos) << r.message;
+  EXPECT_EQ(Read(R"({app="a"})").size(), 3u);
+}
+
+TEST_F(StoreTest, FlushAndReopenReadsChunksWithoutDuplicates) {
+  Open();
+  int64_t t = now();
+  for (int i = 0; i < 200; i++) {
+    ASSERT_EQ(Push(Body(R"({"app":"a"})", t - (200 - i) * kSec, "line " + std::to_string(i)))
+                  .status,
+              204);
+  }
+  ASSERT_TRUE(store_->FlushAll().ok());
+  for (int i = 200; i < 250; i++) {
+    ASSERT_EQ(Push(Body(R"({"app":"a"})", t + i, "line " + std::to_string(i))).status, 204);
+  }
+  EXPECT_EQ(Read(R"({app="a"})").size(), 250u);
+  EXPECT_GE(store_->Stats().chunks, 1u);
+  // A crash-like stop: the last 50 lines are only in the WAL.
+  fault_.SetWriteError(IOError("simulated crash"));
+  store_.reset();
+  fault_.SetWriteError(Status::Ok());
+  Open();
+  auto all = Read(R"({app="a"})");
+  EXPECT_EQ(all.size(), 250u);
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 250u);
+  // A clean close flushes everything; the next start replays nothing.
+  store_->Close();
+  store_.reset();
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})").size(), 250u);
+  EXPECT_EQ(store_->Stats().active_streams, 0u);
+}
+
+TEST_F(StoreTest, CrashLosesNothingAcknowledged) {
+  // Several rounds: push, sometimes flush, then lose every unsynced byte.
+  std::set<std::string> acked;
+  int64_t t = now();
+  int n = 0;
+  for (int round = 0; round < 4; round++) {
+    Open();
+    for (int i = 0; i < 60; i++, n++) {
+      std::string line = "r" + std::to_string(round) + "-" + std::to_string(i);
+      std::string labels = R"({"app":"s)" + std::to_string(i % 3) + R"("})";
+      if (Push(Body(labels, t + n, line)).status == 204) acked.insert(line);
+      if (i == 30 && round % 2 == 0) ASSERT_TRUE(store_->FlushAll().ok());
+    }
+    ASSERT_TRUE(fault_.DropUnsyncedData().ok());
+    fault_.SetWriteError(IOError("simulated crash"));
+    fault_.SetSyncError(IOError("simulated crash"));
+    store_.reset();
+    fault_.SetWriteError(Status::Ok());
+    fault_.SetSyncError(Status::Ok());
+  }
+  Open();
+  std::multiset<std::string> lines;
+  for (const auto& e : Read(R"({app=~"s.*"})")) lines.insert(e.substr(e.rfind(' ') + 1));
+  for (const auto& a : acked) EXPECT_EQ(lines.count(a), 1u) << a;
+  EXPECT_EQ(lines.size(), acked.size());
+}
+
+TEST_F(StoreTest, RetentionDeletesWholeOldPartitions) {
+  opts_.limits.validation.reject_old_samples = false;
+  opts_.limits.retention_period_ns = 48 * kHour;
+  opts_.overrides["keep"] = opts_.limits;
+  opts_.overrides["keep"].retention_period_ns = 0;  // forever
+  Open();
+  int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"old"})", t - 100 * kHour, "old")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"new"})", t, "new")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"old"})", t - 100 * kHour, "kept"), "keep").status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  size_t partitions = store_->Stats().partitions;
+  ASSERT_TRUE(store_->EnforceRetention().ok());
+  EXPECT_EQ(Read(R"({app="old"})"), std::vector<std::string>{});
+  EXPECT_EQ(Read(R"({app="new"})").size(), 1u);
+  EXPECT_EQ(Read(R"({app="old"})", Direction::kForward, "keep").size(), 1u);
+  EXPECT_EQ(store_->Stats().partitions, partitions - 1);
+  auto names = store_->LabelValues("fake", "app", 0, INT64_MAX, nullptr);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, std::vector<std::string>{"new"});
+  // Survives a restart: the partition is gone from disk too.
+  store_->Close();
+  store_.reset();
+  Open();
+  EXPECT_TRUE(Read(R"({app="old"})").empty());
+}
+
+TEST_F(StoreTest, CorruptChunkOnDiskIsAnErrorNotGarbage) {
+  Open();
+  int64_t t = now();
+  for (int i = 0; i < 50; i++) {
+    ASSERT_EQ(Push(Body(R"({"app":"a"})", t + i, "line " + std::to_string(i))).status, 204);
+  }
+  ASSERT_TRUE(store_->FlushAll().ok());
+  store_->Close();
+  store_.reset();
+  std::string chunk_file;
+  std::function<void(const std::string&)> find = [&](const std::string& dir) {
+    auto kids = mem_.GetChildren(dir);
+    if (!kids.ok()) return;
+    for (const auto& k : *kids) {
+      std::string p = dir + "/" + k;
+      if (k.rfind("chunks-", 0) == 0 && *mem_.GetFileSize(p) > 0) chunk_file = p;
+      find(p);
+    }
+  };
+  find("/data/tenants");
+  ASSERT_FALSE(chunk_file.empty());
+  ASSERT_TRUE(fault_.CorruptFile(chunk_file, 20, 0x5a).ok());
+  Open();
+  auto ms = index::ParseSelector(R"({app="a"})");
+  auto sel = store_->Select("fake", *ms, 0, INT64_MAX, Direction::kForward);
+  ASSERT_TRUE(sel.ok());
+  ASSERT_EQ(sel->size(), 1u);
+  while ((*sel)[0].it->Next()) {
+  }
+  EXPECT_EQ((*sel)[0].it->status().code(), StatusCode::kCorruption);
+}
+
+TEST_F(StoreTest, TenantsNeverMixAndLabelsAreScoped) {
+  Open();
+  int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a","team":"x"})", t, "for a"), "a").status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t, "for b"), "b").status, 204);
+  EXPECT_EQ(Read(R"({app=~".+"})", Direction::kForward, "a").size(), 1u);
+  EXPECT_EQ(Read(R"({app=~".+"})", Direction::kForward, "b").size(), 1u);
+  auto names = store_->LabelNames("b", 0, INT64_MAX, nullptr);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, std::vector<std::string>{"app"});
+  auto none = store_->LabelNames("a", 0, t - kHour, nullptr);  // before any data
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(StoreTest, RateAndStreamLimits) {
+  opts_.limits.ingestion_rate_mb = 1.0 / 1024;  // 1 KiB/s
+  opts_.limits.ingestion_burst_size_mb = 2.0 / 1024;
+  opts_.limits.max_global_streams_per_user = 2;
+  Open();
+  int64_t t = now();
+  std::string big(1500, 'x');
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", t, big)).status, 204);
+  PushResult r = Push(Body(R"({"app":"a"})", t + 1, big));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_NE(r.message.find("Ingestion rate limit exceeded for user fake"), std::string::npos);
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(Push(Body(R"({"app":"b"})", now(), "small")).status, 204);
+  r = Push(Body(R"({"app":"c"})", now(), "small"));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_NE(r.message.find("Maximum active stream limit exceeded"), std::string::npos);
+  EXPECT_EQ(Push(Body(R"({"app":"a"})", now(), "known stream")).status, 204);
+}
+
+}  // namespace
+}  // namespace logstack::logstore
