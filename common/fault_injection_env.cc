@@ -36,6 +36,12 @@ class FaultInjectionWritableFile final : public WritableFile {
   }
 
   Status Sync() override {
+    std::shared_ptr<const std::function<void()>> hook;
+    {
+      std::lock_guard<std::mutex> l(env_->mu_);
+      hook = env_->sync_hook_;
+    }
+    if (hook != nullptr) (*hook)();
     std::lock_guard<std::mutex> l(env_->mu_);
     LOGSTACK_RETURN_IF_ERROR(env_->CheckActiveLocked("sync"));
     LOGSTACK_RETURN_IF_ERROR(FaultInjectionEnv::NextInjectedLocked(&env_->sync_error_));
@@ -81,7 +87,7 @@ StatusOr<WritableFilePtr> FaultInjectionEnv::OpenWritable(const std::string& pat
   LOGSTACK_ASSIGN_OR_RETURN(WritableFilePtr file, truncate ? base_->NewWritableFile(path)
                                                            : base_->NewAppendableFile(path));
   std::shared_ptr<FileInfo>& info = files_[path];
-  if (info == nullptr) {
+  if (info == nullptr || !existed) {
     info = std::make_shared<FileInfo>();
     info->synced_size = file->Size();  // what was there before is durable
     info->created_since_dir_sync = !existed;
@@ -240,6 +246,11 @@ void FaultInjectionEnv::SetWriteError(Status error, uint64_t after) {
 void FaultInjectionEnv::SetSyncError(Status error, uint64_t after) {
   std::lock_guard<std::mutex> l(mu_);
   sync_error_ = Injection{std::move(error), after};
+}
+
+void FaultInjectionEnv::SetSyncHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> l(mu_);
+  sync_hook_ = hook ? std::make_shared<const std::function<void()>>(std::move(hook)) : nullptr;
 }
 
 Status FaultInjectionEnv::CorruptFile(const std::string& path, uint64_t offset, uint8_t xor_mask) {

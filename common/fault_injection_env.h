@@ -25,6 +25,7 @@
 // before SimulateCrash() started is never undone by it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,10 @@ class FaultInjectionEnv final : public Env {
   void SetWriteError(Status error, uint64_t after = 0);
   // The same for WritableFile::Sync(). A failed Sync() makes nothing durable.
   void SetSyncError(Status error, uint64_t after = 0);
+  // Runs hook at the start of every WritableFile::Sync(), outside this Env's
+  // lock: to stall syncs (tests of group commit) or to act just before one.
+  // An empty function clears it.
+  void SetSyncHook(std::function<void()> hook);
 
   // --- Helpers.
 
@@ -126,6 +131,7 @@ class FaultInjectionEnv final : public Env {
   std::map<std::string, std::shared_ptr<FileInfo>> files_;   // GUARDED_BY(mu_), by path
   Injection write_error_;                                    // GUARDED_BY(mu_)
   Injection sync_error_;                                     // GUARDED_BY(mu_)
+  std::shared_ptr<const std::function<void()>> sync_hook_;   // GUARDED_BY(mu_)
 };
 
 }  // namespace logstack

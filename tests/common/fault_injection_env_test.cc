@@ -137,6 +137,18 @@ TEST_F(FaultInjectionEnvTest, SyncErrorMakesNothingDurable) {
   EXPECT_EQ(Contents("/d/f"), "a");
 }
 
+TEST_F(FaultInjectionEnvTest, SyncHookRunsBeforeEverySync) {
+  WritableFilePtr f = *env_.NewWritableFile("/d/f");
+  int calls = 0;
+  env_.SetSyncHook([&calls] { calls++; });
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Sync().ok());
+  EXPECT_EQ(calls, 2);
+  env_.SetSyncHook(nullptr);
+  ASSERT_TRUE(f->Sync().ok());
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(FaultInjectionEnvTest, RenameCarriesSyncState) {
   WritableFilePtr f = *env_.NewWritableFile("/d/tmp");
   ASSERT_TRUE(f->Append("abc").ok());
