@@ -51,9 +51,9 @@ std::vector<std::string> RoundFlags(int round) {
   if (round % 2 == 1) {
     // Flush small chunks often and roll the WAL quickly, so that flushes and
     // segment deletion race with the kill.
-    flags.insert(flags.end(), {"--storage.flush-check-period=100ms",
-                               "--storage.chunk-target-size=16KB",
-                               "--storage.chunk-block-size=4KB", "--wal.segment-size=256KB"});
+    flags.insert(flags.end(),
+                 {"--storage.flush-check-period=100ms", "--storage.chunk-target-size=16KB",
+                  "--storage.chunk-block-size=4KB", "--wal.segment-size=256KB"});
   }
   return flags;
 }
@@ -87,8 +87,8 @@ void Pusher(int thread, uint64_t seed, const std::string& host, uint16_t port,
     for (int k = 0; k < n; k++) {
       int64_t ts = std::max(NowNanos(), *last_ts + 1);
       *last_ts = ts;
-      std::string line = "t" + std::to_string(thread) + " q" + std::to_string(q) + " k" +
-                         std::to_string(k) + " ";
+      std::string line =
+          "t" + std::to_string(thread) + " q" + std::to_string(q) + " k" + std::to_string(k) + " ";
       // Some incompressible padding, so that chunks fill up.
       const int pad = static_cast<int>(rng() % 200);
       for (int i = 0; i < pad; i++) line.push_back(static_cast<char>('a' + rng() % 26));

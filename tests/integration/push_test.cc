@@ -180,7 +180,8 @@ TEST_F(PushTest, ProtoSnappyPushWithStructuredMetadataReadsBack) {
 TEST_F(PushTest, ProtoLabelsMayBeUnsortedAndWithoutSpaces) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const LabelList labels = TestLabels({{"app", "x"}, {"zone", "z1"}});
-  PushStream s{labels, "{zone=\"z1\",test=\"" + labels[1].second + "\",app=\"x\"}",
+  PushStream s{labels,
+               "{zone=\"z1\",test=\"" + labels[1].second + "\",app=\"x\"}",
                {{NowNanos(), "unsorted", {}}}};
   HttpResult r = Proto({s});
   ASSERT_EQ(r.status, 204) << r.Describe();
@@ -195,7 +196,9 @@ TEST_F(PushTest, JsonPushPlainAndGzipReadsBack) {
   ASSERT_EQ(r.status, 204) << r.Describe();
 
   std::string body = EncodeJsonPush(
-      {{labels, {}, {{t0 + 2, "gzipped json", {}}, {t0 + 3, "gzipped, metadata", {{"user", "u7"}}}}}});
+      {{labels,
+        {},
+        {{t0 + 2, "gzipped json", {}}, {t0 + 3, "gzipped, metadata", {{"user", "u7"}}}}}});
   r = Raw(GzipCompress(body), kJsonContentType, {{"Content-Encoding", "gzip"}});
   ASSERT_EQ(r.status, 204) << r.Describe();
   // Content-Type parameters are allowed.
@@ -206,10 +209,10 @@ TEST_F(PushTest, JsonPushPlainAndGzipReadsBack) {
   LabelList with_md = labels;
   with_md.emplace_back("user", "u7");
   std::sort(with_md.begin(), with_md.end());
-  EXPECT_THAT(ByTime(Query(Selector(labels))),
-              ElementsAre(Got{labels, t0 + 1, "plain json"}, Got{labels, t0 + 2, "gzipped json"},
-                          Got{with_md, t0 + 3, "gzipped, metadata"},
-                          Got{labels, t0 + 4, "charset"}));
+  EXPECT_THAT(
+      ByTime(Query(Selector(labels))),
+      ElementsAre(Got{labels, t0 + 1, "plain json"}, Got{labels, t0 + 2, "gzipped json"},
+                  Got{with_md, t0 + 3, "gzipped, metadata"}, Got{labels, t0 + 4, "charset"}));
 }
 
 TEST_F(PushTest, ProtoSnappyInsideGzipIsAccepted) {
@@ -242,16 +245,27 @@ TEST_F(PushTest, MalformedBodiesAre400) {
       {"json empty body", "", "application/json", {}, "EOF"},
       {"json timestamp as number",
        "{\"streams\":[{\"stream\":{\"test\":\"x\"},\"values\":[[123,\"l\"]]}]}",
-       "application/json", {}, ""},
+       "application/json",
+       {},
+       ""},
       {"proto not snappy", good_proto, "application/x-protobuf", {}, "snappy: corrupt input"},
       {"proto empty body", "", "application/x-protobuf", {}, "snappy: corrupt input"},
-      {"snappy of garbage", SnappyCompress("\xff\xff\xff\xff garbage"), "application/x-protobuf",
-       {}, ""},
+      {"snappy of garbage",
+       SnappyCompress("\xff\xff\xff\xff garbage"),
+       "application/x-protobuf",
+       {},
+       ""},
       {"no content type", SnappyCompress(good_proto), "", {}, "mime: no media type"},
       {"json as text/plain", good_json, "text/plain", {}, "snappy: corrupt input"},
-      {"gzip header, plain body", good_json, "application/json",
-       {{"Content-Encoding", "gzip"}}, "gzip: invalid header"},
-      {"unknown encoding", good_json, "application/json", {{"Content-Encoding", "br"}},
+      {"gzip header, plain body",
+       good_json,
+       "application/json",
+       {{"Content-Encoding", "gzip"}},
+       "gzip: invalid header"},
+      {"unknown encoding",
+       good_json,
+       "application/json",
+       {{"Content-Encoding", "br"}},
        "Content-Encoding \"br\" not supported"},
   };
   for (const Case& c : cases) {
@@ -310,9 +324,13 @@ TEST_F(PushTest, InvalidLabelSetsAre400AndRejectTheWholeRequest) {
        {{}, "{app=\"a\", app=\"b\", test=\"" + test + "\"}", {{now, "dup", {}}}},
        false,
        {"has duplicate label name: 'app'"}},
-      {"no labels (json)", {{}, {}, {{now, "no labels", {}}}}, true,
+      {"no labels (json)",
+       {{}, {}, {{now, "no labels", {}}}},
+       true,
        {"error at least one label pair is required per stream"}},
-      {"empty labels string (proto)", {{}, "", {{now, "blank", {}}}}, false,
+      {"empty labels string (proto)",
+       {{}, "", {{now, "blank", {}}}},
+       false,
        {"error at least one label pair is required per stream"}},
       {"unparsable selector string (proto)",
        {{}, "{test=\"" + test + "\"", {{now, "unclosed", {}}}},
@@ -416,11 +434,14 @@ TEST_F(PushTest, PartialAcceptanceStoresTheGoodEntriesAndNamesTheRejected) {
   const LabelList a = TestLabels({{"app", "a"}});
   const LabelList b = TestLabels({{"app", "b"}});
   const int64_t now = NowNanos();
-  HttpResult r = Proto({{a, {}, {{now - 2 * kSecond, "a good", {}}, {now - 170 * kHour, "a old", {}}}},
-                        {b, {}, {{now - kSecond, "b good", {}}, {now + 2 * kHour, "b new", {}}}}});
+  HttpResult r =
+      Proto({{a, {}, {{now - 2 * kSecond, "a good", {}}, {now - 170 * kHour, "a old", {}}}},
+             {b, {}, {{now - kSecond, "b good", {}}, {now + 2 * kHour, "b new", {}}}}});
   EXPECT_EQ(r.status, 400) << r.Describe();
-  EXPECT_THAT(r.body, HasSubstr("entry for stream '" + LabelsString(a) + "' has timestamp too old"));
-  EXPECT_THAT(r.body, HasSubstr("entry for stream '" + LabelsString(b) + "' has timestamp too new"));
+  EXPECT_THAT(r.body,
+              HasSubstr("entry for stream '" + LabelsString(a) + "' has timestamp too old"));
+  EXPECT_THAT(r.body,
+              HasSubstr("entry for stream '" + LabelsString(b) + "' has timestamp too new"));
   EXPECT_THAT(r.body, HasSubstr("1 errors like: "));
   EXPECT_THAT(ByTime(Query("{test=\"" + a[1].second + "\"}")),
               ElementsAre(Got{a, now - 2 * kSecond, "a good"}, Got{b, now - kSecond, "b good"}));
@@ -452,8 +473,9 @@ TEST_F(PushTest, IngestionRateOverTheTokenBucketIs429) {
   auto push = [&](int n) {
     PushStream s{labels, {}, {}};
     for (int i = 0; i < n; i++) {
-      s.entries.push_back({ts++, "batch " + std::to_string(batch) + " line " + std::to_string(i) +
-                                     " " + std::string(100 * 1024 - 40, 'x'),
+      s.entries.push_back({ts++,
+                           "batch " + std::to_string(batch) + " line " + std::to_string(i) + " " +
+                               std::string(100 * 1024 - 40, 'x'),
                            {}});
     }
     batch++;
@@ -488,15 +510,17 @@ TEST_F(PushTest, MoreActiveStreamsThanTheLimitIs429) {
   const int64_t now = NowNanos();
   std::vector<PushStream> three;
   for (int i = 0; i < 3; i++) {
-    three.push_back({TestLabels({{"n", std::to_string(i)}}), {}, {{now, "stream " + std::to_string(i), {}}}});
+    three.push_back(
+        {TestLabels({{"n", std::to_string(i)}}), {}, {{now, "stream " + std::to_string(i), {}}}});
   }
   HttpResult r = Proto(three);
   ASSERT_EQ(r.status, 204) << r.Describe();
   const LabelList fourth = TestLabels({{"n", "3"}});
   r = Proto({{fourth, {}, {{now, "stream 3", {}}}}});
   EXPECT_EQ(r.status, 429) << r.Describe();
-  EXPECT_THAT(r.body, HasSubstr("Maximum active stream limit exceeded when trying to create stream " +
-                                LabelsString(fourth)));
+  EXPECT_THAT(r.body,
+              HasSubstr("Maximum active stream limit exceeded when trying to create stream " +
+                        LabelsString(fourth)));
   // Known streams still take entries.
   r = Proto({{three[0].labels, {}, {{now + 1, "stream 0 again", {}}}}});
   EXPECT_EQ(r.status, 204) << r.Describe();
@@ -507,7 +531,8 @@ TEST_F(PushTest, MoreActiveStreamsThanTheLimitIs429) {
 TEST_F(PushTest, BodyOverTheHttpBodyLimitIs413) {
   ASSERT_NO_FATAL_FAILURE(Start({"--http.body-limit=64KB"}));
   const LabelList labels = TestLabels();
-  std::string big = EncodeJsonPush({{labels, {}, {{NowNanos(), std::string(100 * 1024, 'x'), {}}}}});
+  std::string big =
+      EncodeJsonPush({{labels, {}, {{NowNanos(), std::string(100 * 1024, 'x'), {}}}}});
   HttpResult r = Raw(big, kJsonContentType);
   EXPECT_EQ(r.status, 413) << r.Describe();
   // A fresh connection: the server may close the one that sent the big body.
@@ -577,11 +602,13 @@ TEST_F(PushTest, ReadyAndMetricsReportWhatHappened) {
 
   const LabelList labels = TestLabels();
   const int64_t now = NowNanos();
-  HttpResult r = Proto({{labels, {}, {{now, "one", {}}, {now + 1, "two", {}}, {now + 2, "three", {}}}}});
+  HttpResult r =
+      Proto({{labels, {}, {{now, "one", {}}, {now + 1, "two", {}}, {now + 2, "three", {}}}}});
   ASSERT_EQ(r.status, 204) << r.Describe();
   r = Proto({{labels, {}, {{now + 3, "four", {}}, {now + 4, std::string(300 * 1024, 'l'), {}}}}});
   ASSERT_EQ(r.status, 400) << r.Describe();
-  r = Proto({{labels, {}, {{now - 200 * kHour, "too old 1", {}}, {now - 201 * kHour, "too old 2", {}}}}});
+  r = Proto(
+      {{labels, {}, {{now - 200 * kHour, "too old 1", {}}, {now - 201 * kHour, "too old 2", {}}}}});
   ASSERT_EQ(r.status, 400) << r.Describe();
 
   const std::string m = Metrics();
@@ -637,8 +664,8 @@ TEST_F(PushTest, LabelsAndLabelValuesEndpoints) {
               ElementsAre("prod"));
   EXPECT_THAT(get("/loki/api/v1/labels?query=" + UrlEncode("{app=\"db\"}")), ElementsAre("app"));
   // A range that ends before the data holds nothing.
-  const std::string old_range = "start=" + std::to_string(now - 3 * kHour) +
-                                "&end=" + std::to_string(now - 2 * kHour);
+  const std::string old_range =
+      "start=" + std::to_string(now - 3 * kHour) + "&end=" + std::to_string(now - 2 * kHour);
   EXPECT_THAT(get("/loki/api/v1/labels?" + old_range), IsEmpty());
   EXPECT_THAT(get("/loki/api/v1/label/app/values?" + old_range), IsEmpty());
 }
@@ -697,8 +724,9 @@ TEST_F(PushTest, DataSurvivesCleanRestartAndSigkill) {
 }
 
 TEST_F(PushTest, DataSurvivesSigkillAfterChunksWereFlushed) {
-  ASSERT_NO_FATAL_FAILURE(Start({"--storage.chunk-target-size=4KB", "--storage.chunk-block-size=1KB",
-                                 "--storage.flush-check-period=100ms", "--wal.segment-size=64KB"}));
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--storage.chunk-target-size=4KB", "--storage.chunk-block-size=1KB",
+             "--storage.flush-check-period=100ms", "--wal.segment-size=64KB"}));
   const LabelList labels = TestLabels();
   std::vector<std::string> want;
   int64_t ts = NowNanos() - 60 * kSecond;

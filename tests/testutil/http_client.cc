@@ -5,7 +5,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <cctype>
 #include <optional>
 
@@ -54,9 +53,9 @@ std::string HttpResult::Header(std::string_view name) const {
 
 std::string HttpResult::Describe() const {
   constexpr size_t kMax = 400;
-  std::string b = body.size() > kMax ? body.substr(0, kMax) + "...(" +
-                                           std::to_string(body.size()) + " bytes)"
-                                     : body;
+  std::string b = body.size() > kMax
+                      ? body.substr(0, kMax) + "...(" + std::to_string(body.size()) + " bytes)"
+                      : body;
   return "HTTP " + std::to_string(status) + ": " + b;
 }
 
@@ -216,9 +215,8 @@ StatusOr<HttpResult> HttpClient::DoOnce(std::string_view method, std::string_vie
   req.keep_alive(keep_alive_);
   req.prepare_payload();
 
-  beast::error_code ec = conn_->Run(deadline, [&](auto handler) {
-    bhttp::async_write(conn_->stream, req, std::move(handler));
-  });
+  beast::error_code ec = conn_->Run(
+      deadline, [&](auto handler) { bhttp::async_write(conn_->stream, req, std::move(handler)); });
   if (ec) {
     Close();
     return FromError("write " + std::string(method) + " " + std::string(target), ec);

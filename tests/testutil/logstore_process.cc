@@ -51,9 +51,7 @@ StatusOr<TempDir> TempDir::Create(std::string_view prefix) {
   return TempDir(std::string(buf.data()));
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) {
-  other.path_.clear();
-}
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {
   if (this != &other) {
@@ -124,9 +122,7 @@ LogstoreProcess::~LogstoreProcess() {
   }
 }
 
-std::string LogstoreProcess::url() const {
-  return "http://" + host_ + ":" + std::to_string(port_);
-}
+std::string LogstoreProcess::url() const { return "http://" + host_ + ":" + std::to_string(port_); }
 
 std::string LogstoreProcess::stderr_path() const { return opts_.data_dir + "/logstore.stderr"; }
 

@@ -23,11 +23,21 @@ std::string GoQuote(std::string_view v) {
   std::string out = "\"";
   for (unsigned char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -161,9 +171,8 @@ std::string GzipCompress(std::string_view raw) {
   return out;
 }
 
-StatusOr<HttpResult> Push(HttpClient& client, std::string_view body,
-                          std::string_view content_type, std::string_view tenant,
-                          const HttpHeaders& extra_headers) {
+StatusOr<HttpResult> Push(HttpClient& client, std::string_view body, std::string_view content_type,
+                          std::string_view tenant, const HttpHeaders& extra_headers) {
   HttpHeaders headers;
   if (!content_type.empty()) headers.emplace_back("Content-Type", std::string(content_type));
   if (!tenant.empty()) headers.emplace_back("X-Scope-OrgID", std::string(tenant));
@@ -200,8 +209,7 @@ StatusOr<std::vector<QueriedEntry>> QueryRange(HttpClient& client, const QueryRa
   LOGSTACK_ASSIGN_OR_RETURN(HttpResult r, QueryRangeRaw(client, p));
   if (r.status != 200) return FailedPrecondition("query_range " + p.query + ": " + r.Describe());
   json doc = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("data") ||
-      !doc["data"].is_object()) {
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("data") || !doc["data"].is_object()) {
     return Corruption("query_range answer is not a JSON object with data: " + r.Describe());
   }
   const json& data = doc["data"];

@@ -57,9 +57,8 @@ std::string GzipCompress(std::string_view raw);
 
 // POSTs `body` to the push endpoint with the given Content-Type, and
 // X-Scope-OrgID when `tenant` is not empty.
-StatusOr<HttpResult> Push(HttpClient& client, std::string_view body,
-                          std::string_view content_type, std::string_view tenant = {},
-                          const HttpHeaders& extra_headers = {});
+StatusOr<HttpResult> Push(HttpClient& client, std::string_view body, std::string_view content_type,
+                          std::string_view tenant = {}, const HttpHeaders& extra_headers = {});
 StatusOr<HttpResult> PushProto(HttpClient& client, const std::vector<PushStream>& streams,
                                std::string_view tenant = {});
 StatusOr<HttpResult> PushJson(HttpClient& client, const std::vector<PushStream>& streams,
