@@ -209,6 +209,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec, size_t) {
+    // Beast checks a declared Content-Length against the limit already here.
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "request body too large, limit " +
+                                std::to_string(server_->opts.body_limit) + " bytes");
+    }
     if (ec) return Fail(ec);
     auto& msg = parser_->get();
     auto len = parser_->content_length();
@@ -327,9 +332,25 @@ class Session : public std::enable_shared_from_this<Session> {
     Close();
   }
 
+  // Closes the connection. When the client may still be sending (e.g. a body
+  // over the limit after an early 413), closing with unread data would make
+  // the kernel reset the connection and the client lose our answer; so the
+  // send side is shut first and what still arrives is read and dropped until
+  // the client closes or a few seconds pass.
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(std::chrono::seconds(5));
+    Drain();
+  }
+
+  void Drain() {
+    drain_.resize(64 * 1024);
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) self->Drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -339,6 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   unsigned version_ = 11;
   std::shared_ptr<Request> pending_;
+  std::vector<char> drain_;
   std::string route_;
   std::chrono::steady_clock::time_point start_;
 };
