@@ -18,27 +18,27 @@ bool IsAsciiAlnum(char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
 // noncharacters; true for the rest.
 bool IsPrintable(char32_t r) {
   if (r < 0x80) return r >= 0x20 && r != 0x7f;
-  if (r < 0xA0) return false;                       // C1 controls
-  if (r == 0xA0 || r == 0xAD) return false;         // NBSP, soft hyphen
+  if (r < 0xA0) return false;                // C1 controls
+  if (r == 0xA0 || r == 0xAD) return false;  // NBSP, soft hyphen
   if (r >= 0x600 && r <= 0x605) return false;
   if (r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x8E2 || r == 0x1680 || r == 0x180E) {
     return false;
   }
-  if (r >= 0x2000 && r <= 0x200F) return false;     // spaces, ZW*, LRM/RLM
-  if (r >= 0x2028 && r <= 0x202F) return false;     // line/para separators, embeddings
+  if (r >= 0x2000 && r <= 0x200F) return false;  // spaces, ZW*, LRM/RLM
+  if (r >= 0x2028 && r <= 0x202F) return false;  // line/para separators, embeddings
   if (r >= 0x205F && r <= 0x206F) return false;
   if (r == 0x3000 || r == 0xFEFF) return false;
-  if (r >= 0xD800 && r <= 0xDFFF) return false;     // surrogates
-  if (r >= 0xE000 && r <= 0xF8FF) return false;     // private use
-  if (r >= 0xFDD0 && r <= 0xFDEF) return false;     // noncharacters
+  if (r >= 0xD800 && r <= 0xDFFF) return false;  // surrogates
+  if (r >= 0xE000 && r <= 0xF8FF) return false;  // private use
+  if (r >= 0xFDD0 && r <= 0xFDEF) return false;  // noncharacters
   if (r >= 0xFFF9 && r <= 0xFFFB) return false;
-  if ((r & 0xFFFE) == 0xFFFE) return false;         // U+xFFFE, U+xFFFF
+  if ((r & 0xFFFE) == 0xFFFE) return false;  // U+xFFFE, U+xFFFF
   if (r == 0x110BD || r == 0x110CD) return false;
   if (r >= 0x13430 && r <= 0x1343F) return false;
   if (r >= 0x1BCA0 && r <= 0x1BCA3) return false;
   if (r >= 0x1D173 && r <= 0x1D17A) return false;
-  if (r >= 0xE0000 && r <= 0xE0FFF) return false;   // tags, variation selectors supplement
-  if (r >= 0xF0000) return false;                   // supplementary private use
+  if (r >= 0xE0000 && r <= 0xE0FFF) return false;  // tags, variation selectors supplement
+  if (r >= 0xF0000) return false;                  // supplementary private use
   return true;
 }
 
@@ -50,25 +50,24 @@ bool IsLetterOrDigit(char32_t r) {
   if (!IsPrintable(r)) return false;
   if (r < 0xC0) return r == 0xAA || r == 0xB5 || r == 0xBA;
   if (r == 0xD7 || r == 0xF7) return false;
-  if (r >= 0x2C2 && r <= 0x2C5) return false;       // modifier symbols
+  if (r >= 0x2C2 && r <= 0x2C5) return false;  // modifier symbols
   if (r >= 0x2D2 && r <= 0x2DF) return false;
   if (r >= 0x2E5 && r <= 0x2EB) return false;
   if (r == 0x2ED || (r >= 0x2EF && r <= 0x2FF)) return false;
-  if (r >= 0x300 && r <= 0x36F) return false;       // combining marks
-  if (r >= 0x2000 && r <= 0x2BFF) return false;     // punctuation, symbols, arrows, math
-  if (r >= 0x2E00 && r <= 0x2E7F) return false;     // supplemental punctuation
-  if (r >= 0x3000 && r <= 0x303F) {                 // CJK symbols: a few letters
-    return r == 0x3005 || r == 0x3006 || (r >= 0x3031 && r <= 0x3035) || r == 0x303B ||
-           r == 0x303C;
+  if (r >= 0x300 && r <= 0x36F) return false;    // combining marks
+  if (r >= 0x2000 && r <= 0x2BFF) return false;  // punctuation, symbols, arrows, math
+  if (r >= 0x2E00 && r <= 0x2E7F) return false;  // supplemental punctuation
+  if (r >= 0x3000 && r <= 0x303F) {              // CJK symbols: a few letters
+    return r == 0x3005 || r == 0x3006 || (r >= 0x3031 && r <= 0x3035) || r == 0x303B || r == 0x303C;
   }
-  if (r >= 0xFE00 && r <= 0xFE0F) return false;     // variation selectors
-  if (r >= 0xFE10 && r <= 0xFE6F) return false;     // vertical and small forms
+  if (r >= 0xFE00 && r <= 0xFE0F) return false;  // variation selectors
+  if (r >= 0xFE10 && r <= 0xFE6F) return false;  // vertical and small forms
   if ((r >= 0xFF00 && r <= 0xFF0F) || (r >= 0xFF1A && r <= 0xFF20) ||
       (r >= 0xFF3B && r <= 0xFF40) || (r >= 0xFF5B && r <= 0xFF65)) {
-    return false;                                   // fullwidth punctuation
+    return false;  // fullwidth punctuation
   }
-  if (r >= 0xFFF0 && r <= 0xFFFF) return false;     // specials (U+FFFD included)
-  if (r >= 0x1F000 && r <= 0x1FBFF) return false;   // emoji and other symbols
+  if (r >= 0xFFF0 && r <= 0xFFFF) return false;    // specials (U+FFFD included)
+  if (r >= 0x1F000 && r <= 0x1FBFF) return false;  // emoji and other symbols
   return true;
 }
 
@@ -90,14 +89,29 @@ void AppendEscapedRune(std::string* dst, char32_t r, char quote) {
     return;
   }
   switch (r) {
-    case '\a': dst->append("\\a"); return;
-    case '\b': dst->append("\\b"); return;
-    case '\f': dst->append("\\f"); return;
-    case '\n': dst->append("\\n"); return;
-    case '\r': dst->append("\\r"); return;
-    case '\t': dst->append("\\t"); return;
-    case '\v': dst->append("\\v"); return;
-    default: break;
+    case '\a':
+      dst->append("\\a");
+      return;
+    case '\b':
+      dst->append("\\b");
+      return;
+    case '\f':
+      dst->append("\\f");
+      return;
+    case '\n':
+      dst->append("\\n");
+      return;
+    case '\r':
+      dst->append("\\r");
+      return;
+    case '\t':
+      dst->append("\\t");
+      return;
+    case '\v':
+      dst->append("\\v");
+      return;
+    default:
+      break;
   }
   if (r < ' ' || r == 0x7f) {
     AppendHex(dst, "\\x", r, 2);
@@ -315,9 +329,23 @@ class Lexer {
     int n;
     uint32_t base, max;
     switch (ch) {
-      case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v': case '\\':
+      case 'a':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
+      case 'v':
+      case '\\':
         return "";
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
         n = 3, base = 8, max = 255;
         break;
       case 'x':
@@ -377,13 +405,27 @@ std::string Unquote(std::string_view tok) {
     char e = body[i + 1];
     i += 2;
     switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
       case 'x':
       case 'u':
       case 'U': {
@@ -418,16 +460,26 @@ std::string Unquote(std::string_view tok) {
 // How the parser names a token in "unexpected ..." messages.
 std::string Describe(const Token& t) {
   switch (t.type) {
-    case Tok::kEof: return "end of input";
-    case Tok::kIdentifier: return "identifier " + GoQuote(t.text);
-    case Tok::kMetricIdentifier: return "metric identifier " + GoQuote(t.text);
-    case Tok::kLeftBrace: return "\"{\"";
-    case Tok::kRightBrace: return "\"}\"";
-    case Tok::kComma: return "\",\"";
-    case Tok::kEql: return "<op:=>";
-    case Tok::kEqlRegex: return "<op:=~>";
-    case Tok::kNeq: return "<op:!=>";
-    case Tok::kNeqRegex: return "<op:!~>";
+    case Tok::kEof:
+      return "end of input";
+    case Tok::kIdentifier:
+      return "identifier " + GoQuote(t.text);
+    case Tok::kMetricIdentifier:
+      return "metric identifier " + GoQuote(t.text);
+    case Tok::kLeftBrace:
+      return "\"{\"";
+    case Tok::kRightBrace:
+      return "\"}\"";
+    case Tok::kComma:
+      return "\",\"";
+    case Tok::kEql:
+      return "<op:=>";
+    case Tok::kEqlRegex:
+      return "<op:=~>";
+    case Tok::kNeq:
+      return "<op:!=>";
+    case Tok::kNeqRegex:
+      return "<op:!~>";
     case Tok::kString: {
       // Go's "%.10q...": at most 10 runes of the token, quoted.
       size_t end = 0, runes = 0;
@@ -439,7 +491,8 @@ std::string Describe(const Token& t) {
       if (end < t.text.size()) return "string " + GoQuote(t.text.substr(0, end)) + "...";
       return "string " + GoQuote(t.text);
     }
-    case Tok::kError: return t.error;
+    case Tok::kError:
+      return t.error;
   }
   return "";
 }

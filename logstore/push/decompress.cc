@@ -102,7 +102,7 @@ Status InflateOne(z_stream* zs, std::string_view in, size_t* pos, Output* out, s
       case Z_OK:
         continue;
       case Z_BUF_ERROR:
-        if (zs->avail_out == 0) continue;  // needs more room
+        if (zs->avail_out == 0) continue;          // needs more room
         return InvalidArgument("unexpected EOF");  // the input ran out
       case Z_DATA_ERROR: {
         std::string_view msg = zs->msg != nullptr ? zs->msg : "";
@@ -169,8 +169,7 @@ StatusOr<std::string> InflateRaw(const std::string& body, size_t limit) {
 
 StatusOr<std::string> DecodeContentEncoding(std::string_view content_encoding, std::string body,
                                             size_t max_decoded_bytes) {
-  if (content_encoding.empty() || content_encoding == "identity" ||
-      content_encoding == "snappy") {
+  if (content_encoding.empty() || content_encoding == "identity" || content_encoding == "snappy") {
     return body;
   }
   if (content_encoding == "gzip") return Gunzip(body, max_decoded_bytes);

@@ -51,8 +51,7 @@ std::string FormatGoTime(int64_t unix_ns) {
   Civil c = ToCivil(unix_ns);
   char buf[64];
   int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u %02u:%02u:%02u",
-                        static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute,
-                        c.second);
+                        static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second);
   std::string out(buf, static_cast<size_t>(n));
   if (c.nanos != 0) {
     char frac[16];
@@ -69,8 +68,7 @@ std::string FormatRfc3339(int64_t unix_ns) {
   Civil c = ToCivil(unix_ns);
   char buf[64];
   int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02u:%02u:%02uZ",
-                        static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute,
-                        c.second);
+                        static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second);
   return std::string(buf, static_cast<size_t>(n));
 }
 

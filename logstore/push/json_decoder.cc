@@ -12,7 +12,8 @@ namespace logstack::logstore::push {
 namespace {
 
 constexpr int kMaxDepth = 512;
-constexpr std::string_view kStreamsPrefix = "loghttp.PushRequest.Streams: []loghttp.LogProtoStream: ";
+constexpr std::string_view kStreamsPrefix =
+    "loghttp.PushRequest.Streams: []loghttp.LogProtoStream: ";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -100,10 +101,10 @@ class Parser {
     size_t near_to = std::min(size, head + 10);
     size_t far_from = head >= 50 ? head - 50 : 0;
     size_t far_to = std::min(size, head + 50);
-    error_ = std::string(prefix_) + what + ", error found in #" +
-             std::to_string(head - near_from) + " byte of ...|" +
-             std::string(begin_ + near_from, near_to - near_from) + "|..., bigger context ...|" +
-             std::string(begin_ + far_from, far_to - far_from) + "|...";
+    error_ = std::string(prefix_) + what + ", error found in #" + std::to_string(head - near_from) +
+             " byte of ...|" + std::string(begin_ + near_from, near_to - near_from) +
+             "|..., bigger context ...|" + std::string(begin_ + far_from, far_to - far_from) +
+             "|...";
     return false;
   }
 
@@ -207,14 +208,38 @@ class Parser {
       }
       char e = r[1];
       switch (e) {
-        case '"': *w++ = '"'; r += 2; break;
-        case '\\': *w++ = '\\'; r += 2; break;
-        case '/': *w++ = '/'; r += 2; break;
-        case 'b': *w++ = '\b'; r += 2; break;
-        case 'f': *w++ = '\f'; r += 2; break;
-        case 'n': *w++ = '\n'; r += 2; break;
-        case 'r': *w++ = '\r'; r += 2; break;
-        case 't': *w++ = '\t'; r += 2; break;
+        case '"':
+          *w++ = '"';
+          r += 2;
+          break;
+        case '\\':
+          *w++ = '\\';
+          r += 2;
+          break;
+        case '/':
+          *w++ = '/';
+          r += 2;
+          break;
+        case 'b':
+          *w++ = '\b';
+          r += 2;
+          break;
+        case 'f':
+          *w++ = '\f';
+          r += 2;
+          break;
+        case 'n':
+          *w++ = '\n';
+          r += 2;
+          break;
+        case 'r':
+          *w++ = '\r';
+          r += 2;
+          break;
+        case 't':
+          *w++ = '\t';
+          r += 2;
+          break;
         case 'u': {
           char32_t cp;
           if (!Hex4(r + 2, &cp)) {
@@ -224,8 +249,8 @@ class Parser {
           r += 6;
           if (cp >= 0xD800 && cp < 0xDC00) {
             char32_t lo;
-            if (end_ - r >= 6 && r[0] == '\\' && r[1] == 'u' && Hex4(r + 2, &lo) &&
-                lo >= 0xDC00 && lo < 0xE000) {
+            if (end_ - r >= 6 && r[0] == '\\' && r[1] == 'u' && Hex4(r + 2, &lo) && lo >= 0xDC00 &&
+                lo < 0xE000) {
               cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
               r += 6;
             } else {
@@ -403,8 +428,7 @@ class Parser {
       });
       if (!ok) return false;
       if (elements == 0) return Fail("a value needs at least a timestamp");
-      entry.metadata_count =
-          static_cast<uint32_t>(req_->metadata.size() - entry.metadata_begin);
+      entry.metadata_count = static_cast<uint32_t>(req_->metadata.size() - entry.metadata_begin);
       stream->entries.push_back(entry);
       return true;
     });
@@ -428,7 +452,8 @@ class Parser {
       }
       v = v * 10 + static_cast<uint64_t>(c - '0');
     }
-    uint64_t limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0);
+    uint64_t limit =
+        static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0);
     if (!ok || v > limit) {
       p_ = start;
       return Fail("the timestamp must be a string of digits (Unix nanoseconds) within int64, got " +

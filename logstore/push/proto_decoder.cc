@@ -219,8 +219,7 @@ class Decoder {
           if (!in.Skip(wire)) return false;
       }
     }
-    entry->metadata_count =
-        static_cast<uint32_t>(req_->metadata.size() - entry->metadata_begin);
+    entry->metadata_count = static_cast<uint32_t>(req_->metadata.size() - entry->metadata_begin);
     return true;
   }
 
@@ -264,8 +263,7 @@ class Decoder {
         __builtin_add_overflow(out, int64_t{nanos}, &out)) {
       // Outside the years 1678-2262 that nanoseconds can hold: saturate, so
       // that the entry is refused as too old or too new.
-      out = seconds < 0 ? std::numeric_limits<int64_t>::min()
-                        : std::numeric_limits<int64_t>::max();
+      out = seconds < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
     }
     *ns = out;
     return true;

@@ -226,8 +226,8 @@ class Validator {
     uint64_t md_bytes = e->metadata_count == 0 ? 0 : MetadataBytes(*e);
     if (lim.reject_old_samples && e->timestamp_ns < oldest_ns_) {
       Reject(DiscardReason::kGreaterThanMaxSampleAge, *e, md_bytes,
-             "entry for stream '" + stream + "' has timestamp too old: " +
-                 FormatRfc3339(e->timestamp_ns) +
+             "entry for stream '" + stream +
+                 "' has timestamp too old: " + FormatRfc3339(e->timestamp_ns) +
                  ", oldest acceptable timestamp is: " + OldestText());
       return false;
     }

@@ -69,11 +69,11 @@ namespace logstack::logstore::push {
 
 // A tenant's limits. The defaults are Loki's.
 struct ValidationLimits {
-  uint64_t max_line_size = 256 << 10;         // bytes; 0: no limit
-  bool max_line_size_truncate = false;         // cut long lines instead of refusing them
-  int max_label_names_per_series = 15;         // a label named service_name is not counted
-  int max_label_name_length = 1024;            // bytes
-  int max_label_value_length = 2048;           // bytes
+  uint64_t max_line_size = 256 << 10;                // bytes; 0: no limit
+  bool max_line_size_truncate = false;               // cut long lines instead of refusing them
+  int max_label_names_per_series = 15;               // a label named service_name is not counted
+  int max_label_name_length = 1024;                  // bytes
+  int max_label_value_length = 2048;                 // bytes
   uint64_t max_structured_metadata_size = 64 << 10;  // name + value bytes of one entry; 0: none
   int max_structured_metadata_entries_count = 128;   // pairs of one entry; 0: no limit
   bool reject_old_samples = true;
@@ -84,9 +84,9 @@ struct ValidationLimits {
 
 // The accepted entries of one stream.
 struct ValidStream {
-  Labels labels;             // sorted by name, no empty values, at least one
-  std::string labels_string;  // canonical text, e.g. {app="x", pod="y"}
-  uint64_t hash = 0;         // FNV-1a of labels_string; equal hashes need not be equal labels
+  Labels labels;                   // sorted by name, no empty values, at least one
+  std::string labels_string;       // canonical text, e.g. {app="x", pod="y"}
+  uint64_t hash = 0;               // FNV-1a of labels_string; equal hashes need not be equal labels
   std::vector<PushEntry> entries;  // accepted, in request order; views into the request
   // True iff every entry has an empty line and no structured metadata. See
   // "Empty lines" above.

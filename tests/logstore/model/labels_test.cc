@@ -41,7 +41,8 @@ TEST(ParseLabelSetTest, SpacingTrailingCommaAndEmptySets) {
 }
 
 TEST(ParseLabelSetTest, ValueQuotingAndEscapes) {
-  auto l = MustParse(R"({a="x\ny\t\"q\" \\ caf\u00e9 \U0001F600 \x41\101", b='it\'s', c=`raw\n"`})");
+  auto l =
+      MustParse(R"({a="x\ny\t\"q\" \\ caf\u00e9 \U0001F600 \x41\101", b='it\'s', c=`raw\n"`})");
   ASSERT_EQ(l.size(), 3u);
   EXPECT_EQ(l[0].value, "x\ny\t\"q\" \\ caf\xc3\xa9 \xf0\x9f\x98\x80 AA");
   EXPECT_EQ(l[1].value, "it's");
@@ -114,8 +115,7 @@ TEST(ParseLabelSetTest, OtherErrors) {
   EXPECT_EQ(ParseErr(R"({a="b"}{c="d"})"), "1:8: parse error: unexpected \"{\"");
   EXPECT_EQ(ParseErr("}"), "1:1: parse error: unexpected right bracket '}'");
   EXPECT_EQ(ParseErr("-"), "1:1: parse error: unexpected character: '-'");
-  EXPECT_EQ(ParseErr("{a:b=\"c\"}"),
-            "1:3: parse error: unexpected character inside braces: ':'");
+  EXPECT_EQ(ParseErr("{a:b=\"c\"}"), "1:3: parse error: unexpected character inside braces: ':'");
   EXPECT_EQ(ParseErr("{a=\"x\",\n b=\"y\",\n  c-d=\"z\"}"),
             "3:4: parse error: unexpected character inside braces: '-'");
   EXPECT_EQ(ParseErr("{\x01=\"x\"}"),
@@ -127,10 +127,8 @@ TEST(ParseLabelSetTest, OtherErrors) {
 }
 
 TEST(ParseLabelSetTest, StringErrors) {
-  EXPECT_EQ(ParseErr(R"({a="\q"})"),
-            "1:4: parse error: unknown escape sequence U+0071 'q'");
-  EXPECT_EQ(ParseErr(R"({a="\'"})"),
-            "1:4: parse error: unknown escape sequence U+0027 '''");
+  EXPECT_EQ(ParseErr(R"({a="\q"})"), "1:4: parse error: unknown escape sequence U+0071 'q'");
+  EXPECT_EQ(ParseErr(R"({a="\'"})"), "1:4: parse error: unknown escape sequence U+0027 '''");
   EXPECT_EQ(ParseErr(R"({a="\x4g"})"),
             "1:4: parse error: illegal character 'g' in escape sequence");
   EXPECT_EQ(ParseErr(R"({a="\400"})"),
@@ -217,7 +215,9 @@ TEST(SanitizeMetadataNameTest, LokiRewrites) {
   EXPECT_EQ(SanitizeMetadataName("café"), "café");
   EXPECT_EQ(SanitizeMetadataName("日本"), "日本");
   EXPECT_EQ(SanitizeMetadataName("a€b"), "a_b");
-  EXPECT_EQ(SanitizeMetadataName("a\xff" "b"), "a_b");
+  EXPECT_EQ(SanitizeMetadataName("a\xff"
+                                 "b"),
+            "a_b");
   EXPECT_EQ(SanitizeMetadataName("a b"), "a_b");
 }
 
@@ -239,7 +239,7 @@ TEST(Utf8Test, DecodeAndClean) {
   EXPECT_EQ(DecodeUtf8("\xc0\x80", &r), 1u);  // overlong
   EXPECT_EQ(r, 0xFFFDu);
   EXPECT_EQ(DecodeUtf8("\xed\xa0\x80", &r), 1u);  // surrogate
-  EXPECT_EQ(DecodeUtf8("\xe2\x82", &r), 1u);  // truncated
+  EXPECT_EQ(DecodeUtf8("\xe2\x82", &r), 1u);      // truncated
   EXPECT_TRUE(IsCleanUtf8("abc é 日本"));
   EXPECT_FALSE(IsCleanUtf8("a\xff"));
   EXPECT_FALSE(IsCleanUtf8("a\xef\xbf\xbd"));

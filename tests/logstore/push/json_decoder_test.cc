@@ -85,7 +85,8 @@ TEST(JsonDecoderTest, UnescapesInPlace) {
             "\b\f\r");
   EXPECT_TRUE(PointsInto(s.entries[0].line, req->body));
   // Lone surrogates become U+FFFD; raw UTF-8 and raw control bytes pass.
-  auto lone = MustDecode("{\"streams\":[{\"values\":[[\"1\",\"x\\ud800y\\udc00z\xe2\x82\xac\t\"]]}]}");
+  auto lone =
+      MustDecode("{\"streams\":[{\"values\":[[\"1\",\"x\\ud800y\\udc00z\xe2\x82\xac\t\"]]}]}");
   EXPECT_EQ(lone->streams[0].entries[0].line, "x\xef\xbf\xbdy\xef\xbf\xbdz\xe2\x82\xac\t");
 }
 
@@ -114,8 +115,8 @@ TEST(JsonDecoderTest, NoStreamsIsNotAnError) {
 
 TEST(JsonDecoderTest, StreamsKeyIgnoresCaseAndLastOneCounts) {
   EXPECT_EQ(MustDecode(R"({"Streams":[{"values":[["1","x"]]}]})")->streams.size(), 1u);
-  auto r = MustDecode(
-      R"({"streams":[{"values":[["1","x"]]},{"values":[["1","y"]]}],"STREAMS":[{"values":[["2","z"]]}]})");
+  auto r = MustDecode(R"({"streams":[{"values":[["1","x"]]},{"values":[["1","y"]]}],)"
+                      R"("STREAMS":[{"values":[["2","z"]]}]})");
   ASSERT_EQ(r->streams.size(), 1u);
   EXPECT_EQ(r->streams[0].entries[0].line, "z");
 }
@@ -126,8 +127,8 @@ TEST(JsonDecoderTest, ValueShapes) {
   EXPECT_EQ(only_ts->streams[0].entries[0].timestamp_ns, 7);
   EXPECT_EQ(only_ts->streams[0].entries[0].line, "");
   // json_values_four: the extra element is ignored, whatever it is.
-  auto four = MustDecode(
-      R"({"streams":[{"values":[["1","four elements",{"a":"b"},"extra",{"x":[1,2.5e3,-0.1,true,false,null]}]]}]})");
+  auto four = MustDecode(R"({"streams":[{"values":[["1","four elements",{"a":"b"},"extra",)"
+                         R"({"x":[1,2.5e3,-0.1,true,false,null]}]]}]})");
   EXPECT_EQ(four->streams[0].entries[0].line, "four elements");
   EXPECT_EQ(Metadata(*four, four->streams[0].entries[0]), "a=b;");
   // json_sm_empty_object and null metadata.
@@ -150,9 +151,9 @@ TEST(JsonDecoderTest, Timestamps) {
   EXPECT_EQ(ts("9223372036854775807"), std::numeric_limits<int64_t>::max());
   EXPECT_EQ(ts("-5"), -5);
   EXPECT_EQ(ts("-9223372036854775808"), std::numeric_limits<int64_t>::min());
-  for (std::string_view bad : {R"("abc")", R"("1.5")", R"("")", R"("-")", R"("+5")", R"(" 5")",
-                               R"("9223372036854775808")", R"("99999999999999999999999")",
-                               "1795420751000000000", "null", "[]"}) {
+  for (std::string_view bad :
+       {R"("abc")", R"("1.5")", R"("")", R"("-")", R"("+5")", R"(" 5")", R"("9223372036854775808")",
+        R"("99999999999999999999999")", "1795420751000000000", "null", "[]"}) {
     std::string msg = Err(R"({"streams":[{"values":[[)" + std::string(bad) + R"(,"x"]]}]})");
     EXPECT_TRUE(StartsWith(msg, kStreamsPrefix)) << bad << ": " << msg;
   }
@@ -231,8 +232,8 @@ TEST(JsonDecoderTest, SyntaxErrors) {
 
 TEST(JsonDecoderTest, EveryCutPointIsAnError) {
   // json_truncated, at every length.
-  std::string body =
-      R"({"streams":[{"stream":{"pc":"json_truncated","run":"r\u0031"},"values":[["1795420751000000000","cut \"here\"",{"k":"v"}]]}]})";
+  std::string body = R"({"streams":[{"stream":{"pc":"json_truncated","run":"r\u0031"},)"
+                     R"("values":[["1795420751000000000","cut \"here\"",{"k":"v"}]]}]})";
   for (size_t n = 0; n < body.size(); n++) {
     std::string msg = Err(body.substr(0, n));
     if (n > 0) {
@@ -245,15 +246,16 @@ TEST(JsonDecoderTest, EveryCutPointIsAnError) {
 
 TEST(JsonDecoderTest, PaddedBodyOf110Megabytes) {
   // size_body_110mb
-  std::string body = R"({"streams":[{"stream":{"pc":"size_body_110mb"},"values":[["1","padded body"]]}]})";
+  std::string body =
+      R"({"streams":[{"stream":{"pc":"size_body_110mb"},"values":[["1","padded body"]]}]})";
   body.append(110'000'000, ' ');
   auto r = MustDecode(std::move(body));
   EXPECT_EQ(r->streams[0].entries[0].line, "padded body");
 }
 
 TEST(JsonDecoderTest, RandomMutationsNeverCrash) {
-  std::string base =
-      R"({"streams":[{"stream":{"a":"b\n","c":"d"},"values":[["1","x\"y",{"k":"v"}],["2","z",{},4]]}]})";
+  std::string base = R"({"streams":[{"stream":{"a":"b\n","c":"d"},)"
+                     R"("values":[["1","x\"y",{"k":"v"}],["2","z",{},4]]}]})";
   std::mt19937 rng(1);
   const char alphabet[] = "{}[]\",:\\u0123456789abnlrtef -.";
   for (int iter = 0; iter < 30000; iter++) {
@@ -262,9 +264,14 @@ TEST(JsonDecoderTest, RandomMutationsNeverCrash) {
     for (int k = 0; k < edits; k++) {
       size_t pos = rng() % s.size();
       switch (rng() % 3) {
-        case 0: s[pos] = alphabet[rng() % (sizeof(alphabet) - 1)]; break;
-        case 1: s.erase(pos, 1); break;
-        default: s.insert(pos, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
+        case 0:
+          s[pos] = alphabet[rng() % (sizeof(alphabet) - 1)];
+          break;
+        case 1:
+          s.erase(pos, 1);
+          break;
+        default:
+          s.insert(pos, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
       }
     }
     auto r = DecodeJsonPush(s);

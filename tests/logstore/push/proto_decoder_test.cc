@@ -116,7 +116,8 @@ TEST(ProtoDecoderTest, ManyStreams) {
     s->set_labels("{app=\"a\", n=\"" + std::to_string(i) + "\"}");
     for (int j = 0; j < 50; j++) {
       std::vector<std::pair<std::string, std::string>> md;
-      for (int k = 0; k < static_cast<int>(rng() % 3); k++) md.push_back({"k" + std::to_string(k), "v"});
+      for (int k = 0; k < static_cast<int>(rng() % 3); k++)
+        md.push_back({"k" + std::to_string(k), "v"});
       AddEntry(s, static_cast<int64_t>(rng()) * 1000 + j, std::string(rng() % 300, 'x'), md);
     }
   }
@@ -192,8 +193,8 @@ TEST(ProtoDecoderTest, TimestampEdgeCases) {
     return r.ok() ? (*r)->streams[0].entries[0].timestamp_ns : 0;
   };
   EXPECT_EQ(entry_ts(Hex("1201") + "x"), std::numeric_limits<int64_t>::min());  // absent
-  EXPECT_EQ(entry_ts(Hex("0a00")), 0);                                        // empty message
-  EXPECT_EQ(entry_ts(Hex("0a02") + Hex("1005")), 5);                          // nanos only
+  EXPECT_EQ(entry_ts(Hex("0a00")), 0);                                          // empty message
+  EXPECT_EQ(entry_ts(Hex("0a02") + Hex("1005")), 5);                            // nanos only
   // Year 9999 does not fit in int64 nanoseconds: saturated.
   logproto::PushRequest req;
   auto* e = req.add_streams()->add_entries();
@@ -298,8 +299,8 @@ TEST(ProtoDecoderTest, MalformedWireFormat) {
 }
 
 TEST(ProtoDecoderTest, GroupsInUnknownFieldsAreSkipped) {
-  auto r = ParseProtoPush(Hex("4b") + Hex("0801") + Hex("53") + Hex("54") + Hex("4c") +
-                          Hex("0a00"));
+  auto r =
+      ParseProtoPush(Hex("4b") + Hex("0801") + Hex("53") + Hex("54") + Hex("4c") + Hex("0a00"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)->streams.size(), 1u);
   // An end group inside a skipped group must match a start.

@@ -87,10 +87,10 @@ std::vector<std::string> Lines(const ValidStream& s) {
 }
 
 TEST(ValidatePushTest, AcceptsAValidRequest) {
-  Pushed p = ValidateJson(JsonBody({JsonStream(
-      R"("run":"r1","pc":"json_valid")",
-      Value(kNow - 2 * kMin, "first line") + "," + Value(kNow - kMin, "second line") + "," +
-          Value(kNow, "third line"))}));
+  Pushed p = ValidateJson(JsonBody(
+      {JsonStream(R"("run":"r1","pc":"json_valid")", Value(kNow - 2 * kMin, "first line") + "," +
+                                                         Value(kNow - kMin, "second line") + "," +
+                                                         Value(kNow, "third line"))}));
   const ValidationResult& r = Ok(p);
   EXPECT_TRUE(r.errors.empty());
   ASSERT_EQ(r.streams.size(), 1u);
@@ -106,13 +106,14 @@ TEST(ValidatePushTest, AcceptsAValidRequest) {
 
 TEST(ValidatePushTest, ProtoLabelsAreSortedAndEmptyValuesDropped) {
   // proto_labels_unsorted
-  Pushed p = ValidateProto({{R"({run="r1",pc="proto_labels_unsorted",b="2",a="1"})", {{kNow, "x"}}}});
+  Pushed p =
+      ValidateProto({{R"({run="r1",pc="proto_labels_unsorted",b="2",a="1"})", {{kNow, "x"}}}});
   const ValidationResult& r = Ok(p);
   ASSERT_EQ(r.streams.size(), 1u);
-  EXPECT_EQ(r.streams[0].labels_string,
-            R"({a="1", b="2", pc="proto_labels_unsorted", run="r1"})");
+  EXPECT_EQ(r.streams[0].labels_string, R"({a="1", b="2", pc="proto_labels_unsorted", run="r1"})");
   // label_value_empty (JSON); every label of a name with an empty value goes.
-  Pushed j = ValidateJson(JsonBody({JsonStream(R"("pc":"v","run":"r","empty":"")", Value(kNow, "x"))}));
+  Pushed j =
+      ValidateJson(JsonBody({JsonStream(R"("pc":"v","run":"r","empty":"")", Value(kNow, "x"))}));
   EXPECT_EQ(Ok(j).streams[0].labels_string, R"({pc="v", run="r"})");
   Pushed d = ValidateProto({{R"({a="x", b="1", a=""})", {{kNow, "x"}}}});
   EXPECT_EQ(Ok(d).streams[0].labels_string, R"({b="1"})");
@@ -167,7 +168,8 @@ TEST(ValidatePushTest, DuplicateAndMissingLabelsRejectTheWholeRequest) {
 
 TEST(ValidatePushTest, LabelCount) {
   std::string labels = R"("pc":"label_count_over","run":"r")";
-  for (int i = 0; i < 13; i++) labels += ",\"l" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "\":\"v\"";
+  for (int i = 0; i < 13; i++)
+    labels += ",\"l" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "\":\"v\"";
   Pushed ok = ValidateJson(JsonBody({JsonStream(labels, Value(kNow, "15 labels"))}));
   EXPECT_TRUE(Ok(ok).errors.empty());
   EXPECT_EQ(Ok(ok).streams[0].labels.size(), 15u);
@@ -182,17 +184,19 @@ TEST(ValidatePushTest, LabelCount) {
   EXPECT_EQ(r.Discarded(DiscardReason::kMaxLabelNamesPerSeries).entries, 1u);
   EXPECT_EQ(r.Discarded(DiscardReason::kMaxLabelNamesPerSeries).bytes, 2u);
   // service_name is not counted.
-  Pushed svc = ValidateJson(JsonBody({JsonStream(labels + R"(,"service_name":"s")", Value(kNow, "x"))}));
+  Pushed svc =
+      ValidateJson(JsonBody({JsonStream(labels + R"(,"service_name":"s")", Value(kNow, "x"))}));
   EXPECT_TRUE(Ok(svc).errors.empty());
 }
 
 TEST(ValidatePushTest, LabelCountOverAmongGoodKeepsTheGoodStream) {
   std::string bad = R"("pc":"label_count_over_among_good","run":"r","part":"bad")";
-  for (int i = 0; i < 13; i++) bad += ",\"l" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "\":\"v\"";
-  Pushed p = ValidateJson(JsonBody(
-      {JsonStream(R"("pc":"label_count_over_among_good","run":"r","part":"good")",
-                  Value(kNow, "good stream")),
-       JsonStream(bad, Value(kNow, "16 labels"))}));
+  for (int i = 0; i < 13; i++)
+    bad += ",\"l" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "\":\"v\"";
+  Pushed p = ValidateJson(
+      JsonBody({JsonStream(R"("pc":"label_count_over_among_good","run":"r","part":"good")",
+                           Value(kNow, "good stream")),
+                JsonStream(bad, Value(kNow, "16 labels"))}));
   const ValidationResult& r = Ok(p);
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_EQ(Lines(r.streams[0]), std::vector<std::string>{"good stream"});
@@ -204,23 +208,23 @@ TEST(ValidatePushTest, LabelCountOverAmongGoodKeepsTheGoodStream) {
 
 TEST(ValidatePushTest, LabelNameAndValueLength) {
   std::string n1024(1024, 'n'), n1025(1025, 'n'), v2048(2048, 'v'), v2049(2049, 'v');
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream("\"pc\":\"x\",\"" + n1024 + "\":\"x\"",
-                                                   Value(kNow, "x"))})))
+  EXPECT_TRUE(Ok(ValidateJson(JsonBody(
+                     {JsonStream("\"pc\":\"x\",\"" + n1024 + "\":\"x\"", Value(kNow, "x"))})))
                   .errors.empty());
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream("\"pc\":\"x\",\"v\":\"" + v2048 + "\"",
-                                                   Value(kNow, "x"))})))
+  EXPECT_TRUE(Ok(ValidateJson(JsonBody(
+                     {JsonStream("\"pc\":\"x\",\"v\":\"" + v2048 + "\"", Value(kNow, "x"))})))
                   .errors.empty());
-  Pushed name = ValidateJson(
-      JsonBody({JsonStream("\"pc\":\"label_name_too_long\",\"run\":\"r\",\"" + n1025 + "\":\"x\"",
-                           Value(kNow, "x"))}));
+  Pushed name = ValidateJson(JsonBody({JsonStream(
+      "\"pc\":\"label_name_too_long\",\"run\":\"r\",\"" + n1025 + "\":\"x\"", Value(kNow, "x"))}));
   EXPECT_EQ(Ok(name).errors.Message(), "stream '{" + n1025 +
                                            R"(="x", pc="label_name_too_long", run="r"}' has label )"
-                                           "name too long: '" + n1025 + "'");
+                                           "name too long: '" +
+                                           n1025 + "'");
   // label_value_too_long_among_good; the JSON text keeps an empty-valued label.
-  Pushed value = ValidateJson(JsonBody(
-      {JsonStream(R"("pc":"g","run":"r","part":"good")", Value(kNow, "good stream")),
-       JsonStream("\"pc\":\"g\",\"run\":\"r\",\"e\":\"\",\"part\":\"" + v2049 + "\"",
-                  Value(kNow, "long value"))}));
+  Pushed value = ValidateJson(
+      JsonBody({JsonStream(R"("pc":"g","run":"r","part":"good")", Value(kNow, "good stream")),
+                JsonStream("\"pc\":\"g\",\"run\":\"r\",\"e\":\"\",\"part\":\"" + v2049 + "\"",
+                           Value(kNow, "long value"))}));
   const ValidationResult& r = Ok(value);
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_EQ(r.errors.Message(), "stream '{e=\"\", part=\"" + v2049 +
@@ -251,21 +255,23 @@ TEST(ValidatePushTest, Timestamps) {
   EXPECT_EQ(Ok(one(kNow - 168 * kHour - 1)).errors.total(), 1u);
   EXPECT_EQ(Ok(one(kNow + kHour)).errors.Message(),  // ts_ahead_too_far
             R"(entry for stream '{pc="ts", run="r"}' has timestamp too new: 2026-11-23T09:59:11Z)");
-  const ValidationResult& late = Ok(one(kNow + 10 * kMin + 1));
+  Pushed late_push = one(kNow + 10 * kMin + 1);
+  const ValidationResult& late = Ok(late_push);
   EXPECT_EQ(late.errors.total(), 1u);
   EXPECT_EQ(late.Discarded(DiscardReason::kTooFarInFuture).entries, 1u);
   // reject_old_samples off: old entries pass.
   ValidationLimits limits;
   limits.reject_old_samples = false;
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream(labels, Value(0, "x"))}), limits)).errors.empty());
+  EXPECT_TRUE(
+      Ok(ValidateJson(JsonBody({JsonStream(labels, Value(0, "x"))}), limits)).errors.empty());
 }
 
 TEST(ValidatePushTest, MixedTimestampsKeepTheGoodEntries) {
   // ts_mixed
-  Pushed p = ValidateJson(JsonBody({JsonStream(
-      R"("pc":"ts_mixed","run":"r")",
-      Value(kNow - 2 * kSec, "good 1") + "," + Value(kNow - 200 * kHour, "too old") + "," +
-          Value(kNow + kHour, "too new") + "," + Value(kNow, "good 2"))}));
+  Pushed p = ValidateJson(JsonBody(
+      {JsonStream(R"("pc":"ts_mixed","run":"r")",
+                  Value(kNow - 2 * kSec, "good 1") + "," + Value(kNow - 200 * kHour, "too old") +
+                      "," + Value(kNow + kHour, "too new") + "," + Value(kNow, "good 2"))}));
   const ValidationResult& r = Ok(p);
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_EQ(Lines(r.streams[0]), (std::vector<std::string>{"good 1", "good 2"}));
@@ -279,11 +285,11 @@ TEST(ValidatePushTest, MixedTimestampsKeepTheGoodEntries) {
   EXPECT_EQ(r.Discarded(DiscardReason::kGreaterThanMaxSampleAge).entries, 1u);
   EXPECT_EQ(r.Discarded(DiscardReason::kGreaterThanMaxSampleAge).bytes, 7u);
   // ts_mixed_streams
-  Pushed two = ValidateJson(JsonBody(
-      {JsonStream(R"("pc":"m","run":"r","part":"a")",
-                  Value(kNow - 300 * kHour, "old a") + "," + Value(kNow, "good a")),
-       JsonStream(R"("pc":"m","run":"r","part":"b")",
-                  Value(kNow - 400 * kHour, "old b") + "," + Value(kNow, "good b"))}));
+  Pushed two = ValidateJson(
+      JsonBody({JsonStream(R"("pc":"m","run":"r","part":"a")",
+                           Value(kNow - 300 * kHour, "old a") + "," + Value(kNow, "good a")),
+                JsonStream(R"("pc":"m","run":"r","part":"b")",
+                           Value(kNow - 400 * kHour, "old b") + "," + Value(kNow, "good b"))}));
   const ValidationResult& t = Ok(two);
   EXPECT_EQ(t.streams.size(), 2u);
   EXPECT_EQ(t.errors.Message(),
@@ -300,10 +306,10 @@ TEST(ValidatePushTest, MixedTimestampsKeepTheGoodEntries) {
 TEST(ValidatePushTest, LineSize) {
   std::string labels = R"("pc":"line_too_long","run":"r")";
   // line_too_long: the long line goes, the others stay.
-  Pushed p = ValidateJson(JsonBody({JsonStream(
-      labels, Value(kNow - 2 * kSec, "before the long line") + "," +
-                  Value(kNow - kSec, std::string(262145, 'b')) + "," +
-                  Value(kNow, "after the long line"))}));
+  Pushed p = ValidateJson(
+      JsonBody({JsonStream(labels, Value(kNow - 2 * kSec, "before the long line") + "," +
+                                       Value(kNow - kSec, std::string(262145, 'b')) + "," +
+                                       Value(kNow, "after the long line"))}));
   const ValidationResult& r = Ok(p);
   EXPECT_EQ(Lines(r.streams[0]),
             (std::vector<std::string>{"before the long line", "after the long line"}));
@@ -312,14 +318,16 @@ TEST(ValidatePushTest, LineSize) {
             "while adding an entry with length '262145' bytes");
   EXPECT_EQ(r.Discarded(DiscardReason::kLineTooLong).bytes, 262145u);
   // line_max_size
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream(labels, Value(kNow, std::string(262144, 'a')))})))
-                  .errors.empty());
+  EXPECT_TRUE(
+      Ok(ValidateJson(JsonBody({JsonStream(labels, Value(kNow, std::string(262144, 'a')))})))
+          .errors.empty());
   // line_multibyte_max / line_multibyte_over: bytes, not characters.
   std::string euro = "\xe2\x82\xac";
   std::string max_line, over_line;
   for (int i = 0; i < 87381; i++) max_line += euro;
   over_line = max_line + euro;
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream(labels, Value(kNow, max_line))}))).errors.empty());
+  EXPECT_TRUE(
+      Ok(ValidateJson(JsonBody({JsonStream(labels, Value(kNow, max_line))}))).errors.empty());
   EXPECT_EQ(Ok(ValidateJson(JsonBody({JsonStream(R"("pc":"o")", Value(kNow, over_line))})))
                 .errors.Message(),
             "Max entry size '262144' bytes exceeded for stream '{pc=\"o\"}' while adding an entry "
@@ -335,7 +343,7 @@ TEST(ValidatePushTest, TruncatesInsteadWhenAsked) {
   limits.max_line_size = 10;
   limits.max_line_size_truncate = true;
   Pushed p = ValidateJson(JsonBody({JsonStream(R"("a":"b")", Value(kNow, "0123456789abc") + "," +
-                                                               Value(kNow, "short"))}),
+                                                                 Value(kNow, "short"))}),
                           limits);
   const ValidationResult& r = Ok(p);
   EXPECT_TRUE(r.errors.empty());
@@ -344,9 +352,10 @@ TEST(ValidatePushTest, TruncatesInsteadWhenAsked) {
   // max_line_size 0: no limit.
   limits = ValidationLimits();
   limits.max_line_size = 0;
-  EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream(R"("a":"b")", Value(kNow, std::string(300000, 'x')))}),
-                              limits))
-                  .errors.empty());
+  EXPECT_TRUE(
+      Ok(ValidateJson(JsonBody({JsonStream(R"("a":"b")", Value(kNow, std::string(300000, 'x')))}),
+                      limits))
+          .errors.empty());
 }
 
 TEST(ValidatePushTest, StructuredMetadataLimits) {
@@ -367,7 +376,8 @@ TEST(ValidatePushTest, StructuredMetadataLimits) {
   // Entries count: 128 pass, 129 do not.
   auto md = [](int n) {
     std::string out = "{";
-    for (int i = 0; i < n; i++) out += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
+    for (int i = 0; i < n; i++)
+      out += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
     return out + "}";
   };
   EXPECT_TRUE(Ok(ValidateJson(JsonBody({JsonStream(R"("a":"b")", Value(kNow, "x", md(128)))})))
@@ -380,9 +390,9 @@ TEST(ValidatePushTest, StructuredMetadataLimits) {
   // Not allowed at all.
   ValidationLimits off;
   off.allow_structured_metadata = false;
-  Pushed dis = ValidateJson(
-      JsonBody({JsonStream(R"("a":"b")", Value(kNow, "x", R"({"k":"v"})") + "," + Value(kNow, "y"))}),
-      off);
+  Pushed dis = ValidateJson(JsonBody({JsonStream(R"("a":"b")", Value(kNow, "x", R"({"k":"v"})") +
+                                                                   "," + Value(kNow, "y"))}),
+                            off);
   EXPECT_EQ(Ok(dis).errors.Message(),
             "stream '{a=\"b\"}' includes structured metadata, but this feature is disallowed. "
             "Please see `limits_config.structured_metadata` or contact your Loki administrator "
@@ -407,7 +417,9 @@ TEST(ValidatePushTest, MetadataNamesAreSanitizedAndValuesCleaned) {
   auto req = std::make_unique<PushRequest>();
   PushStream& s = req->streams.emplace_back();
   s.labels_text = R"({a="b"})";
-  req->metadata.push_back(LabelRef{"k", req->Keep("a\xff" "b\xef\xbf\xbd" "c\xc3\xa9")});
+  req->metadata.push_back(LabelRef{"k", req->Keep("a\xff"
+                                                  "b\xef\xbf\xbd"
+                                                  "c\xc3\xa9")});
   PushEntry entry;
   entry.timestamp_ns = kNow;
   entry.line = "x";
@@ -432,15 +444,16 @@ TEST(ValidatePushTest, SameLabelsAreOneStream) {
   EXPECT_EQ(r.streams[1].labels_string, R"({pc="other"})");
   EXPECT_NE(r.streams[0].hash, r.streams[1].hash);
   // A protobuf stream and a differently written one with the same labels.
-  Pushed q = ValidateProto({{R"({b="2",a="1"})", {{kNow, "1"}}}, {R"({ a = '1' , b = `2` , })", {{kNow, "2"}}}});
+  Pushed q = ValidateProto(
+      {{R"({b="2",a="1"})", {{kNow, "1"}}}, {R"({ a = '1' , b = `2` , })", {{kNow, "2"}}}});
   ASSERT_EQ(Ok(q).streams.size(), 1u);
   EXPECT_EQ(Ok(q).streams[0].entries.size(), 2u);
 }
 
 TEST(ValidatePushTest, StreamsWithNothingKeptGiveNoStream) {
-  Pushed p = ValidateJson(JsonBody({JsonStream(R"("a":"1")", ""),
-                                    JsonStream(R"("a":"2")", Value(0, "old")),
-                                    JsonStream(R"("a":"3")", Value(kNow, "x"))}));
+  Pushed p = ValidateJson(
+      JsonBody({JsonStream(R"("a":"1")", ""), JsonStream(R"("a":"2")", Value(0, "old")),
+                JsonStream(R"("a":"3")", Value(kNow, "x"))}));
   const ValidationResult& r = Ok(p);
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_EQ(r.streams[0].labels_string, R"({a="3"})");
@@ -452,13 +465,13 @@ TEST(ValidatePushTest, EmptyLinesAreKeptAndMarked) {
   ASSERT_EQ(Ok(only).streams.size(), 1u);
   EXPECT_TRUE(Ok(only).streams[0].only_empty_entries);
   EXPECT_TRUE(Ok(only).errors.empty());
-  Pushed ts_only = ValidateJson(R"({"streams":[{"stream":{"a":"b"},"values":[[")" + Ts(kNow) +
-                                R"("]]}]})");
+  Pushed ts_only =
+      ValidateJson(R"({"streams":[{"stream":{"a":"b"},"values":[[")" + Ts(kNow) + R"("]]}]})");
   EXPECT_TRUE(Ok(ts_only).streams[0].only_empty_entries);
   // line_empty_among_good
-  Pushed among = ValidateJson(JsonBody({JsonStream(
-      R"("pc":"e")", Value(kNow - 2 * kSec, "before empty") + "," + Value(kNow - kSec, "") + "," +
-                         Value(kNow, "after empty"))}));
+  Pushed among = ValidateJson(JsonBody(
+      {JsonStream(R"("pc":"e")", Value(kNow - 2 * kSec, "before empty") + "," +
+                                     Value(kNow - kSec, "") + "," + Value(kNow, "after empty"))}));
   EXPECT_FALSE(Ok(among).streams[0].only_empty_entries);
   EXPECT_EQ(Ok(among).streams[0].entries.size(), 3u);
   // line_empty_with_sm
@@ -466,8 +479,8 @@ TEST(ValidatePushTest, EmptyLinesAreKeptAndMarked) {
       ValidateJson(JsonBody({JsonStream(R"("pc":"e")", Value(kNow, "", R"({"trace_id":"x"})"))}));
   EXPECT_FALSE(Ok(with_sm).streams[0].only_empty_entries);
   // Merged streams: the mark holds for all entries.
-  Pushed merged = ValidateJson(JsonBody({JsonStream(R"("pc":"e")", Value(kNow, "")),
-                                         JsonStream(R"("pc":"e")", Value(kNow, "x"))}));
+  Pushed merged = ValidateJson(JsonBody(
+      {JsonStream(R"("pc":"e")", Value(kNow, "")), JsonStream(R"("pc":"e")", Value(kNow, "x"))}));
   EXPECT_FALSE(Ok(merged).streams[0].only_empty_entries);
 }
 
@@ -494,8 +507,8 @@ TEST(ValidatePushTest, ProtobufEndToEnd) {
     v >>= 7;
   }
   ts.push_back(static_cast<char>(v));
-  std::string entry = field(1, ts) + field(2, "proto line") +
-                      field(3, field(1, "trace-id") + field(2, "t-1"));
+  std::string entry =
+      field(1, ts) + field(2, "proto line") + field(3, field(1, "trace-id") + field(2, "t-1"));
   raw = field(1, field(1, R"({run="r", pc="proto_valid"})") + field(2, entry));
   auto req = ParseProtoPush(raw);
   ASSERT_TRUE(req.ok()) << req.status().ToString();
