@@ -277,7 +277,14 @@ void Api::Register(http::Server* server) {
               return Error(400, "limit must be a positive value");
             }
           }
-          int64_t max_limit = store->options().LimitsFor(tenant).max_entries_limit_per_query;
+          const TenantLimits& limits = store->options().LimitsFor(tenant);
+          if (limits.max_query_length_ns > 0 &&
+              range->end - range->start > limits.max_query_length_ns) {
+            return Error(400, "the query time range exceeds the limit (query length: " +
+                                  FormatDuration(range->end - range->start) +
+                                  ", limit: " + FormatDuration(limits.max_query_length_ns) + ")");
+          }
+          int64_t max_limit = limits.max_entries_limit_per_query;
           if (max_limit > 0 && limit > max_limit) {
             return Error(400, "max entries limit per query exceeded, limit > max_entries_limit (" +
                                   std::to_string(limit) + " > " + std::to_string(max_limit) + ")");

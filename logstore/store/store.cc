@@ -123,7 +123,11 @@ struct Store::Metrics {
         wal_replayed_records(r->GetCounter("logstore_wal_replayed_records_total",
                                            "WAL records replayed at start-up.")),
         partitions_deleted(r->GetCounter("logstore_retention_partitions_deleted_total",
-                                         "Partitions deleted by retention.")),
+                                         "Partitions deleted by retention or for free space.")),
+        partitions_deleted_for_space(
+            r->GetCounter("logstore_free_space_partitions_deleted_total",
+                          "Partitions deleted because the volume had less free space than "
+                          "storage.min_free_disk.")),
         registry(r) {}
 
   metrics::Counter& Rejected(const std::string& tenant, const std::string& reason, bool bytes) {
@@ -141,6 +145,7 @@ struct Store::Metrics {
   metrics::Counter& wal_corruptions;
   metrics::Counter& wal_replayed_records;
   metrics::Counter& partitions_deleted;
+  metrics::Counter& partitions_deleted_for_space;
   metrics::Registry* registry;
 };
 
@@ -790,33 +795,90 @@ Status Store::EnforceRetention() {
         it = t->partitions.erase(it);
       }
       if (doomed.empty()) continue;
-      std::vector<index::StreamId> empty_streams;
-      for (auto& [id, s] : t->streams) {
-        std::lock_guard<std::mutex> sl(s->mu);
-        std::erase_if(s->chunks, [&](const ChunkRef& r) {
-          for (const auto& p : doomed) {
-            if (p->start() == r.partition) return true;
-          }
-          return false;
-        });
-        if (s->chunks.empty() && !s->head && s->flushing.empty()) empty_streams.push_back(id);
-      }
-      for (index::StreamId id : empty_streams) {
-        t->index.Remove(id);
-        t->by_labels.erase(t->streams[id]->labels_string);
-        t->streams.erase(id);
-      }
+      DropPartitionsLocked(t, doomed);
     }
-    for (const auto& p : doomed) {
-      // Readers that already opened its files keep them until they finish.
-      Status s = env_->RemoveDirRecursively(p->dir());
-      LOG_INFO("component=retention op=delete tenant={} partition={} err={}", t->id, p->dir(),
-               Quote(s.ToString()));
-      m_->partitions_deleted.Inc();
-      if (!s.ok() && first.ok()) first = s;
-    }
+    Status s = DeletePartitions(t, doomed, "retention");
+    if (!s.ok() && first.ok()) first = s;
+  }
+  Status s = EnforceFreeSpace();
+  if (!s.ok() && first.ok()) first = s;
+  return first;
+}
+
+Status Store::DeletePartitions(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed,
+                               std::string_view why) {
+  Status first;
+  for (const auto& p : doomed) {
+    // Readers that already opened its files keep them until they finish.
+    Status s = env_->RemoveDirRecursively(p->dir());
+    LOG_INFO("component=retention op=delete reason={} tenant={} partition={} err={}", why, t->id,
+             p->dir(), Quote(s.ToString()));
+    m_->partitions_deleted.Inc();
+    if (!s.ok() && first.ok()) first = s;
   }
   return first;
+}
+
+void Store::DropPartitionsLocked(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed) {
+  std::vector<index::StreamId> empty_streams;
+  for (auto& [id, s] : t->streams) {
+    std::lock_guard<std::mutex> sl(s->mu);
+    std::erase_if(s->chunks, [&](const ChunkRef& r) {
+      for (const auto& p : doomed) {
+        if (p->start() == r.partition) return true;
+      }
+      return false;
+    });
+    if (s->chunks.empty() && !s->head && s->flushing.empty()) empty_streams.push_back(id);
+  }
+  for (index::StreamId id : empty_streams) {
+    t->index.Remove(id);
+    t->by_labels.erase(t->streams[id]->labels_string);
+    t->streams.erase(id);
+  }
+}
+
+// Deletes the oldest partitions, of any tenant, while the volume has less
+// free space than min_free_disk_bytes, so the store never fills its disk.
+// The newest partition of a tenant is kept: it is being written.
+Status Store::EnforceFreeSpace() {
+  if (opts_.min_free_disk_bytes == 0) return Status::Ok();
+  Status first;
+  while (true) {
+    auto free_bytes = env_->GetFreeSpace(opts_.data_dir);
+    if (!free_bytes.ok()) return free_bytes.status();
+    if (*free_bytes >= opts_.min_free_disk_bytes) return first;
+    Tenant* oldest_tenant = nullptr;
+    int64_t oldest = INT64_MAX;
+    {
+      std::lock_guard<std::mutex> lock(tenants_mu_);
+      for (auto& [id, t] : tenants_) {
+        std::shared_lock<std::shared_mutex> tl(t->mu);
+        if (t->partitions.size() < 2) continue;
+        if (t->partitions.begin()->first < oldest) {
+          oldest = t->partitions.begin()->first;
+          oldest_tenant = t.get();
+        }
+      }
+    }
+    if (oldest_tenant == nullptr) {
+      LOG_WARN("component=retention op=free_space free_bytes={} floor={} msg={}", *free_bytes,
+               opts_.min_free_disk_bytes, Quote("nothing left to delete"));
+      return first;
+    }
+    std::vector<std::shared_ptr<Partition>> doomed;
+    {
+      std::unique_lock<std::shared_mutex> lock(oldest_tenant->mu);
+      auto it = oldest_tenant->partitions.find(oldest);
+      if (it == oldest_tenant->partitions.end()) continue;
+      doomed.push_back(it->second);
+      oldest_tenant->partitions.erase(it);
+      DropPartitionsLocked(oldest_tenant, doomed);
+    }
+    m_->partitions_deleted_for_space.Inc();
+    Status s = DeletePartitions(oldest_tenant, doomed, "free_space");
+    if (!s.ok()) return s;
+  }
 }
 
 // ---------------------------------------------------------------- background

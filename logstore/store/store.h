@@ -106,7 +106,9 @@ class Store {
 
   // Flushes every non-empty head now (tests, shutdown). Returns the first error.
   Status FlushAll();
-  // Runs one retention pass now (tests). Returns the first error.
+  // Runs one retention pass now (tests): partitions past the tenant's
+  // retention, then the oldest ones while free space is under the floor.
+  // Returns the first error.
   Status EnforceRetention();
 
   StoreStats Stats();
@@ -129,6 +131,12 @@ class Store {
   Status FlushTenant(Tenant* t, const std::function<bool(const Stream&, int64_t now)>& pick);
   StatusOr<std::shared_ptr<Partition>> GetPartition(Tenant* t, int64_t start);
   void TruncateWal();
+  // Removes references to chunks of `doomed` and streams left with no data.
+  // REQUIRES: t->mu held exclusively.
+  void DropPartitionsLocked(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed);
+  Status DeletePartitions(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed,
+                          std::string_view why);
+  Status EnforceFreeSpace();
   void BackgroundLoop();
 
   Env* env_;

@@ -146,7 +146,9 @@ TEST_F(StoreTest, CrashLosesNothingAcknowledged) {
       std::string line = "r" + std::to_string(round) + "-" + std::to_string(i);
       std::string labels = R"({"app":"s)" + std::to_string(i % 3) + R"("})";
       if (Push(Body(labels, t + n, line)).status == 204) acked.insert(line);
-      if (i == 30 && round % 2 == 0) ASSERT_TRUE(store_->FlushAll().ok());
+      if (i == 30 && round % 2 == 0) {
+        ASSERT_TRUE(store_->FlushAll().ok());
+      }
     }
     ASSERT_TRUE(fault_.DropUnsyncedData().ok());
     fault_.SetWriteError(IOError("simulated crash"));
@@ -253,6 +255,36 @@ TEST_F(StoreTest, RateAndStreamLimits) {
   EXPECT_EQ(r.status, 429);
   EXPECT_NE(r.message.find("Maximum active stream limit exceeded"), std::string::npos);
   EXPECT_EQ(Push(Body(R"({"app":"a"})", now(), "known stream")).status, 204);
+}
+
+}  // namespace
+}  // namespace logstack::logstore
+
+namespace logstack::logstore {
+namespace {
+
+TEST_F(StoreTest, LowFreeSpaceDeletesOldestPartitionsFirstButKeepsTheNewest) {
+  opts_.limits.validation.reject_old_samples = false;
+  opts_.limits.retention_period_ns = 0;  // retention alone would keep everything
+  opts_.min_free_disk_bytes = 1 << 20;
+  Open();
+  int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t - 72 * kHour, "three days")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t - 48 * kHour, "two days")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"c"})", t, "today")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(store_->Stats().partitions, 3u);
+
+  mem_.SetFreeSpace(10 << 20);  // plenty: nothing goes
+  ASSERT_TRUE(store_->EnforceRetention().ok());
+  EXPECT_EQ(store_->Stats().partitions, 3u);
+
+  mem_.SetFreeSpace(1000);  // under the floor, and deleting never frees enough here
+  ASSERT_TRUE(store_->EnforceRetention().ok());
+  EXPECT_EQ(store_->Stats().partitions, 1u);
+  EXPECT_TRUE(Read(R"({app="a"})").empty());
+  EXPECT_TRUE(Read(R"({app="b"})").empty());
+  EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
 }
 
 }  // namespace
