@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <limits>
+
 namespace logstack::logstore::push {
 namespace {
 
@@ -120,6 +122,12 @@ TEST(DecodeContentEncodingTest, RefusesBombs) {
   EXPECT_EQ(Ok("gzip", gz, zeros.size()).size(), zeros.size());  // the limit is inclusive
   EXPECT_EQ(Err("gzip", gz, zeros.size() - 1),
             "decompressed body is larger than " + std::to_string(zeros.size() - 1) + " bytes");
+}
+
+TEST(DecodeContentEncodingTest, NoPracticalLimit) {
+  size_t max = std::numeric_limits<size_t>::max();
+  EXPECT_EQ(Ok("gzip", Gzip(kJson), max), kJson);
+  EXPECT_EQ(Ok("deflate", Raw(kJson), max), kJson);
 }
 
 TEST(DecodeContentEncodingTest, ForgedGzipSizeDoesNotMatter) {
