@@ -1,7 +1,8 @@
 // libFuzzer target: protobuf push bodies. The input is tried as a snappy body
-// as it arrives, and as an already decompressed PushRequest (snappy-compressed
-// first, so that the wire-format decoder sees it whole); whatever decodes is
-// validated. Nothing may crash or read out of bounds.
+// as it arrives, as an already decompressed PushRequest (snappy-compressed
+// first, so that the wire-format decoder sees it whole), and under the gzip
+// and deflate Content-Encodings; whatever decodes is validated. Nothing may
+// crash or read out of bounds.
 
 #include <snappy.h>
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "logstore/push/decompress.h"
 #include "logstore/push/proto_decoder.h"
 #include "logstore/push/validation.h"
 
@@ -35,5 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   snappy::Compress(input.data(), input.size(), &compressed);
   auto as_proto = logstack::logstore::push::DecodeProtoPush(compressed, 64 << 20);
   if (as_proto.ok()) ValidateAll(**as_proto);
+
+  for (const char* encoding : {"gzip", "deflate"}) {
+    auto inflated =
+        logstack::logstore::push::DecodeContentEncoding(encoding, std::string(input), 1 << 20);
+    if (!inflated.ok()) continue;
+    auto req = logstack::logstore::push::DecodeProtoPush(*inflated, 64 << 20);
+    if (req.ok()) ValidateAll(**req);
+  }
   return 0;
 }
