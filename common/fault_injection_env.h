@@ -127,11 +127,11 @@ class FaultInjectionEnv final : public Env {
 
   Env* const base_;
   std::mutex mu_;
-  bool active_ = true;                                       // GUARDED_BY(mu_)
-  std::map<std::string, std::shared_ptr<FileInfo>> files_;   // GUARDED_BY(mu_), by path
-  Injection write_error_;                                    // GUARDED_BY(mu_)
-  Injection sync_error_;                                     // GUARDED_BY(mu_)
-  std::shared_ptr<const std::function<void()>> sync_hook_;   // GUARDED_BY(mu_)
+  bool active_ = true;                                      // GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<FileInfo>> files_;  // GUARDED_BY(mu_), by path
+  Injection write_error_;                                   // GUARDED_BY(mu_)
+  Injection sync_error_;                                    // GUARDED_BY(mu_)
+  std::shared_ptr<const std::function<void()>> sync_hook_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace logstack

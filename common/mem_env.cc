@@ -129,7 +129,7 @@ bool MemEnv::DirExistsLocked(const std::string& normalized) const {
 }
 
 StatusOr<std::shared_ptr<FileState>> MemEnv::OpenForWriteLocked(const std::string& path,
-                                                                 bool truncate) {
+                                                                bool truncate) {
   std::string p = Normalize(path);
   if (IsRoot(p) || dirs_.count(p) > 0) return IOError("open " + path + ": is a directory");
   if (!DirExistsLocked(Parent(p))) return NotFound("open " + path + ": no such directory");

@@ -70,7 +70,7 @@ class MemEnv final : public Env {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<FileState>> files_;  // by normalized path
-  std::set<std::string> dirs_;                                // normalized, roots excluded
+  std::set<std::string> dirs_;                               // normalized, roots excluded
   uint64_t free_space_ = uint64_t{1} << 40;
 };
 

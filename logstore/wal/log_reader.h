@@ -83,8 +83,8 @@ class LogReader {
   Reporter* const reporter_;
   const uint64_t initial_offset_;
   std::unique_ptr<char[]> backing_store_;
-  std::string_view buffer_;  // the unread part of the current block
-  bool eof_ = false;         // the last block read was short: there is no more
+  std::string_view buffer_;            // the unread part of the current block
+  bool eof_ = false;                   // the last block read was short: there is no more
   uint64_t end_of_buffer_offset_ = 0;  // file offset just past buffer_
   uint64_t last_record_offset_ = 0;
   uint64_t last_record_end_ = 0;

@@ -65,8 +65,8 @@ void WalStats::ObserveFsync(uint64_t nanos) {
   fsyncs.fetch_add(1, std::memory_order_relaxed);
   fsync_nanos_total.fetch_add(nanos, std::memory_order_relaxed);
   const uint64_t micros = (nanos + 999) / 1000;
-  const auto* it = std::lower_bound(kFsyncBucketBoundsMicros.begin(),
-                                    kFsyncBucketBoundsMicros.end(), micros);
+  const auto* it =
+      std::lower_bound(kFsyncBucketBoundsMicros.begin(), kFsyncBucketBoundsMicros.end(), micros);
   fsync_latency_buckets[static_cast<size_t>(it - kFsyncBucketBoundsMicros.begin())].fetch_add(
       1, std::memory_order_relaxed);
 }
@@ -137,9 +137,9 @@ Status Wal::Replay(const std::function<Status(uint64_t seq, std::string_view pay
       }
       const uint64_t seq = DecodeFixed64(record.data());
       if (seq <= last_seq) {
-        reporter.Corruption(record.size(), Corruption("seq " + std::to_string(seq) +
-                                                      " does not follow " +
-                                                      std::to_string(last_seq)));
+        reporter.Corruption(record.size(),
+                            Corruption("seq " + std::to_string(seq) + " does not follow " +
+                                       std::to_string(last_seq)));
         continue;
       }
       if (last_seq != 0 && seq != last_seq + 1) {
@@ -185,7 +185,8 @@ Status Wal::Start() {
   uint64_t number;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (started_ || closing_) return FailedPrecondition("wal: Start() called twice or after Close()");
+    if (started_ || closing_)
+      return FailedPrecondition("wal: Start() called twice or after Close()");
     number = segments_.empty() ? 1 : segments_.back().number + 1;
   }
   LOGSTACK_RETURN_IF_ERROR(OpenSegment(number));
@@ -337,9 +338,8 @@ Status Wal::TruncateBefore(uint64_t seq) {
     // The last segment is the one being written (or, before Start(), the one
     // the next segment's seqs follow): never remove it.
     auto last = segments_.empty() ? segments_.end() : segments_.end() - 1;
-    auto removed = std::stable_partition(segments_.begin(), last, [seq](const Segment& s) {
-      return s.max_seq >= seq;
-    });
+    auto removed = std::stable_partition(segments_.begin(), last,
+                                         [seq](const Segment& s) { return s.max_seq >= seq; });
     victims.assign(removed, last);
     segments_.erase(removed, last);
   }

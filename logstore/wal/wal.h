@@ -23,9 +23,10 @@
 //
 // Thread safety: Append(), AppendSync(), TruncateBefore() and the accessors
 // are safe from any thread. Open(), Replay(), Start() and Close() are for the
-// owning thread. Callbacks run on the syncer thread, outside every WAL lock;
-// they must not call Close() or AppendSync() (that would deadlock), but may
-// call Append().
+// owning thread. Callbacks run on the syncer thread, outside every WAL lock,
+// and hold up the next round while they run, so they should be quick; they
+// must not call Close() or AppendSync() (that would deadlock), but may call
+// Append().
 
 #include <array>
 #include <atomic>
@@ -72,19 +73,19 @@ struct WalStats {
   // buckets; fsync_latency_buckets has one more bucket for +Inf. Counts are
   // per bucket, not cumulative.
   static constexpr std::array<uint64_t, 14> kFsyncBucketBoundsMicros = {
-      50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000,
-      500'000, 1'000'000};
+      50,     100,    250,    500,     1'000,   2'500,   5'000,
+      10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
 
-  std::atomic<uint64_t> records{0};            // records appended (also failed ones)
-  std::atomic<uint64_t> bytes_written{0};      // framed bytes written to segments
-  std::atomic<uint64_t> write_rounds{0};       // group-commit rounds that wrote data
+  std::atomic<uint64_t> records{0};        // records appended (also failed ones)
+  std::atomic<uint64_t> bytes_written{0};  // framed bytes written to segments
+  std::atomic<uint64_t> write_rounds{0};   // group-commit rounds that wrote data
   std::atomic<uint64_t> fsyncs{0};
   std::atomic<uint64_t> fsync_nanos_total{0};
   std::array<std::atomic<uint64_t>, kFsyncBucketBoundsMicros.size() + 1> fsync_latency_buckets{};
-  std::atomic<uint64_t> errors{0};             // failed writes, syncs or segment creations
+  std::atomic<uint64_t> errors{0};  // failed writes, syncs or segment creations
   std::atomic<uint64_t> segments_created{0};
   std::atomic<uint64_t> segments_removed{0};
-  std::atomic<uint64_t> pending_records{0};    // gauge: appended, not yet completed
+  std::atomic<uint64_t> pending_records{0};  // gauge: appended, not yet completed
 
   void ObserveFsync(uint64_t nanos);
 };
@@ -129,8 +130,10 @@ class Wal {
   // `done` runs exactly once on the syncer thread: with OK once the record is
   // written and fdatasynced (written only, with opts.sync false), or with the
   // error that prevented it. Records become durable in seq order.
+  // Once the WAL has failed, the record is not written and `done` gets the
+  // WAL's error (the seq is still used up).
   // REQUIRES: Start() returned OK. Misuse (before Start() or after Close())
-  // runs `done` inline with FailedPrecondition.
+  // runs `done` inline with FailedPrecondition and returns 0.
   uint64_t Append(std::string_view payload, Callback done);
 
   // Append() and wait until done runs. Returns its status.
@@ -192,11 +195,11 @@ class Wal {
   bool round_in_progress_ = false;   // GUARDED_BY(mu_)
   Status error_;                     // GUARDED_BY(mu_); sticky, see the header comment
   // Pending records, framed for the current segment at framer_.offset().
-  RecordFramer framer_;                // GUARDED_BY(mu_)
-  std::string pending_;                // GUARDED_BY(mu_)
+  RecordFramer framer_;                      // GUARDED_BY(mu_)
+  std::string pending_;                      // GUARDED_BY(mu_)
   std::vector<Callback> pending_callbacks_;  // GUARDED_BY(mu_)
-  uint64_t pending_max_seq_ = 0;       // GUARDED_BY(mu_)
-  std::string record_scratch_;         // GUARDED_BY(mu_)
+  uint64_t pending_max_seq_ = 0;             // GUARDED_BY(mu_)
+  std::string record_scratch_;               // GUARDED_BY(mu_)
   std::atomic<uint64_t> disk_bytes_{0};
 
   // Used by the syncer thread only (and by Start()/Close() when it is not

@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ReadAll(&env, path, 0, contents.size());
   // selector 0..255 spread over the file, and past its end for large values.
-  const uint64_t initial_offset =
-      static_cast<uint64_t>(selector) * (contents.size() + logstack::logstore::wal::kBlockSize) / 256;
+  const uint64_t initial_offset = static_cast<uint64_t>(selector) *
+                                  (contents.size() + logstack::logstore::wal::kBlockSize) / 256;
   ReadAll(&env, path, initial_offset, contents.size());
   return 0;
 }

@@ -391,8 +391,8 @@ TEST_F(LogTest, TruncatedTailAtEveryOffsetOfAMultiBlockLastRecord) {
 TEST_F(LogTest, ZeroFilledTailIsSkippedSilently) {
   const std::vector<std::string> records = {"a", std::string(5000, 'b'), "c"};
   std::string data = Write(records);
-  for (size_t zeros : {size_t{1}, size_t{6}, size_t{7}, size_t{100}, kBlockSize,
-                       3 * kBlockSize + 17}) {
+  for (size_t zeros :
+       {size_t{1}, size_t{6}, size_t{7}, size_t{100}, kBlockSize, 3 * kBlockSize + 17}) {
     ReadResult got = ReadAll(data + std::string(zeros, '\0'));
     EXPECT_EQ(got.records, records) << zeros << " zeros";
     EXPECT_EQ(got.dropped, 0u) << zeros << " zeros: " << Join(got.reasons);

@@ -145,7 +145,8 @@ class WalTest : public ::testing::Test {
 
   uint64_t DiskBytes() {
     uint64_t total = 0;
-    for (const std::string& name : SegmentFiles()) total += *base_.GetFileSize(JoinPath(kDir, name));
+    for (const std::string& name : SegmentFiles())
+      total += *base_.GetFileSize(JoinPath(kDir, name));
     return total;
   }
 
@@ -154,7 +155,9 @@ class WalTest : public ::testing::Test {
   FakeClock clock_;
 };
 
-std::string Payload(uint64_t i) { return "payload-" + std::to_string(i) + std::string(i % 37, 'x'); }
+std::string Payload(uint64_t i) {
+  return "payload-" + std::to_string(i) + std::string(i % 37, 'x');
+}
 
 TEST_F(WalTest, AppendThenReplayAfterReopen) {
   {
@@ -203,9 +206,9 @@ TEST_F(WalTest, SeqsContinueAcrossRestartsInNewSegments) {
     }
     wal->Close();
   }
-  EXPECT_EQ(SegmentFiles(), (std::vector<std::string>{"0000000000000001.wal",
-                                                      "0000000000000002.wal",
-                                                      "0000000000000003.wal"}));
+  EXPECT_EQ(SegmentFiles(),
+            (std::vector<std::string>{"0000000000000001.wal", "0000000000000002.wal",
+                                      "0000000000000003.wal"}));
 }
 
 TEST_F(WalTest, StartWithoutReplayStillContinuesSeqs) {
@@ -638,7 +641,8 @@ TEST_F(WalTest, ReplayReportsCorruptionAndGoesOn) {
 
 TEST_F(WalTest, IgnoresFilesThatAreNotSegments) {
   ASSERT_TRUE(base_.CreateDirs(kDir).ok());
-  for (const char* name : {"notes.txt", "123.wal", "0000000000000000.wal", "000000000000000x.wal"}) {
+  for (const char* name :
+       {"notes.txt", "123.wal", "0000000000000000.wal", "000000000000000x.wal"}) {
     ASSERT_TRUE(base_.NewWritableFile(JoinPath(kDir, name)).ok());
   }
   std::unique_ptr<Wal> wal = OpenWal();
@@ -648,8 +652,7 @@ TEST_F(WalTest, IgnoresFilesThatAreNotSegments) {
 }
 
 TEST_F(WalTest, OpenRejectsBadOptions) {
-  EXPECT_EQ(Wal::Open(&env_, &clock_, WalOptions{}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Wal::Open(&env_, &clock_, WalOptions{}).status().code(), StatusCode::kInvalidArgument);
   WalOptions opts;
   opts.dir = kDir;
   opts.segment_size = 0;
