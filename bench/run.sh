@@ -59,7 +59,7 @@ for b in $BENCH_ONLY; do
   awk -v b="$b" 'NF >= 2 && $2 ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/ {
       unit = ""; for (i = 3; i <= NF; i++) unit = unit (i > 3 ? " " : "") $i
       v = $2 + 0
-      fmt = (v != int(v) && (v < 0 ? -v : v) < 1000) ? "%14.2f" : "%14.0f"
+      fmt = ((v < 0 ? -v : v) < 1000) ? "%14.2f" : "%14.0f"
       printf "%-18s %-40s " fmt "  %s\n", b, $1, v, unit
     }' "$out/$b.txt" 2>/dev/null
   awk '{printf "%-18s %-40s %14s  %s\n", $1, $2, $3, $4}' "$out/$b.times" 2>/dev/null
