@@ -43,8 +43,7 @@ void Report(std::string_view name, double value, std::string_view unit) {
 }
 
 double MonotonicSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // ---------------------------------------------------------------- files
@@ -96,7 +95,8 @@ double ProcessCpuSeconds(pid_t pid) {
   // The command name (field 2) may hold spaces; fields after it follow the last ')'.
   size_t p = text.rfind(')');
   if (p == std::string::npos) Die("cannot read /proc/" + std::to_string(pid) + "/stat");
-  // After ')': state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15)
+  // After ')': state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+  // utime(14) stime(15)
   const char* s = text.c_str() + p + 2;
   unsigned long long utime = 0, stime = 0;
   if (std::sscanf(s, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=

@@ -58,13 +58,21 @@ const Workload kWorkloads[] = {
 const char* const kMethods[] = {"GET", "GET", "GET", "POST", "GET", "PUT", "DELETE", "PATCH"};
 const char* const kStatuses[] = {"200", "200", "200", "200", "201", "204", "304",
                                  "302", "400", "401", "404", "429", "500", "503"};
-const char* const kApiPaths[] = {"/api/v1/products/",  "/api/v1/cart/items/", "/api/v1/orders/",
-                                 "/api/v1/users/",     "/api/v1/search",      "/api/v1/reviews/",
-                                 "/api/v1/checkout",   "/api/v1/inventory/",  "/api/v1/payments/",
-                                 "/api/v2/recommendations/", "/healthz",      "/metrics"};
-const char* const kPages[] = {"/",          "/products/",      "/category/shoes",  "/category/bags",
-                              "/cart",      "/checkout",       "/account/orders",  "/search",
-                              "/static/js/app.", "/static/css/main.", "/favicon.ico",
+const char* const kApiPaths[] = {
+    "/api/v1/products/", "/api/v1/cart/items/",      "/api/v1/orders/",  "/api/v1/users/",
+    "/api/v1/search",    "/api/v1/reviews/",         "/api/v1/checkout", "/api/v1/inventory/",
+    "/api/v1/payments/", "/api/v2/recommendations/", "/healthz",         "/metrics"};
+const char* const kPages[] = {"/",
+                              "/products/",
+                              "/category/shoes",
+                              "/category/bags",
+                              "/cart",
+                              "/checkout",
+                              "/account/orders",
+                              "/search",
+                              "/static/js/app.",
+                              "/static/css/main.",
+                              "/favicon.ico",
                               "/images/products/"};
 const char* const kAgents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -84,50 +92,61 @@ const char* const kAgents[] = {
     "Googlebot/2.1 (+http://www.google.com/bot.html)",
     "okhttp/4.12.0",
     "python-requests/2.31.0"};
-const char* const kCallers[] = {"transport/http.go:142", "transport/http.go:198",
-                                "store/postgres.go:311", "store/postgres.go:87",
-                                "cache/redis.go:64",     "client/upstream.go:119",
+const char* const kCallers[] = {"transport/http.go:142",  "transport/http.go:198",
+                                "store/postgres.go:311",  "store/postgres.go:87",
+                                "cache/redis.go:64",      "client/upstream.go:119",
                                 "service/service.go:233", "service/validate.go:41",
-                                "worker/pool.go:77",     "main.go:96"};
+                                "worker/pool.go:77",      "main.go:96"};
 const char* const kQueries[] = {
     "SELECT id, status, total FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 50",
     "SELECT * FROM cart_items WHERE cart_id = $1",
     "UPDATE inventory SET reserved = reserved + $1 WHERE sku = $2",
     "INSERT INTO orders (id, user_id, total, currency) VALUES ($1, $2, $3, $4)",
-    "SELECT p.id, p.name, p.price FROM products p JOIN stock s ON s.sku = p.sku WHERE p.id = ANY($1)",
+    "SELECT p.id, p.name, p.price FROM products p JOIN stock s ON s.sku = p.sku WHERE p.id = "
+    "ANY($1)",
     "DELETE FROM sessions WHERE expires_at < now()"};
 const char* const kUpstreams[] = {"payments.shop.svc.cluster.local:8080",
                                   "inventory.shop.svc.cluster.local:8080",
                                   "catalog.shop.svc.cluster.local:3000",
                                   "keycloak.auth.svc.cluster.local:8443",
-                                  "api.stripe.com:443", "redis-master.shop.svc.cluster.local:6379"};
+                                  "api.stripe.com:443",
+                                  "redis-master.shop.svc.cluster.local:6379"};
 const char* const kErrors[] = {
-    "connect: connection refused", "i/o timeout", "context deadline exceeded",
-    "read: connection reset by peer", "EOF", "no such host"};
-const char* const kEvents[] = {"order placed", "payment authorized", "payment declined",
-                               "item reserved", "email queued", "refund issued",
+    "connect: connection refused",    "i/o timeout", "context deadline exceeded",
+    "read: connection reset by peer", "EOF",         "no such host"};
+const char* const kEvents[] = {"order placed",   "payment authorized", "payment declined",
+                               "item reserved",  "email queued",       "refund issued",
                                "coupon applied", "address validated"};
 const char* const kCurrencies[] = {"EUR", "USD", "GBP", "SEK", "PLN"};
-const char* const kJavaMessages[] = {
-    "Added item to cart", "Removed item from cart", "Cart loaded", "Price recalculated",
-    "Session validated", "Token issued", "Login succeeded", "Login failed: invalid credentials",
-    "Cache entry evicted", "Slow database call"};
-const char* const kJavaLoggers[] = {
-    "com.example.cart.CartService", "com.example.cart.PricingEngine",
-    "com.example.cart.web.CartController", "org.keycloak.events",
-    "org.hibernate.SQL", "com.zaxxer.hikari.pool.HikariPool"};
-const char* const kSearchTerms[] = {"red+shoes", "leather+bag", "running", "jacket", "wallet",
-                                    "sneakers+white", "backpack", "sunglasses", "watch", "boots"};
-const char* const kPythonEvents[] = {"batch processed", "model scored", "features loaded",
-                                     "job started", "job finished", "retrying batch",
-                                     "recommendations computed"};
+const char* const kJavaMessages[] = {"Added item to cart",  "Removed item from cart",
+                                     "Cart loaded",         "Price recalculated",
+                                     "Session validated",   "Token issued",
+                                     "Login succeeded",     "Login failed: invalid credentials",
+                                     "Cache entry evicted", "Slow database call"};
+const char* const kJavaLoggers[] = {"com.example.cart.CartService",
+                                    "com.example.cart.PricingEngine",
+                                    "com.example.cart.web.CartController",
+                                    "org.keycloak.events",
+                                    "org.hibernate.SQL",
+                                    "com.zaxxer.hikari.pool.HikariPool"};
+const char* const kSearchTerms[] = {"red+shoes", "leather+bag",    "running",  "jacket",
+                                    "wallet",    "sneakers+white", "backpack", "sunglasses",
+                                    "watch",     "boots"};
+const char* const kPythonEvents[] = {
+    "batch processed", "model scored",   "features loaded",         "job started",
+    "job finished",    "retrying batch", "recommendations computed"};
 const char* const kTables[] = {"orders", "order_items", "page_views", "users", "products"};
 const char* const kTopics[] = {"orders.v1", "payments.v1", "inventory.v1", "shipments.v1"};
 const char* const kPromComponents[] = {"tsdb", "scrape manager", "rule manager", "notifier",
-                                       "web", "remote"};
-const char* const kPromMessages[] = {"write block", "Head GC completed", "Compaction done",
-                                     "Append failed", "Rule evaluation completed",
-                                     "Sending alerts", "Notify success", "Completed loading of configuration file"};
+                                       "web",  "remote"};
+const char* const kPromMessages[] = {"write block",
+                                     "Head GC completed",
+                                     "Compaction done",
+                                     "Append failed",
+                                     "Rule evaluation completed",
+                                     "Sending alerts",
+                                     "Notify success",
+                                     "Completed loading of configuration file"};
 
 template <size_t N>
 const char* Pick(Rng& rng, const char* const (&items)[N]) {
@@ -306,9 +325,16 @@ struct DataSet::State {
     if (rng.Chance(4)) {
       std::string ip;
       switch (rng.Below(3)) {
-        case 0: ip = "203.0.113."; break;
-        case 1: ip = "198.51."; Num(&ip, rng.Below(256)); ip += "."; break;
-        default: ip = std::to_string(1 + rng.Below(223)) + "." + std::to_string(rng.Below(256)) + ".";
+        case 0:
+          ip = "203.0.113.";
+          break;
+        case 1:
+          ip = "198.51.";
+          Num(&ip, rng.Below(256));
+          ip += ".";
+          break;
+        default:
+          ip = std::to_string(1 + rng.Below(223)) + "." + std::to_string(rng.Below(256)) + ".";
       }
       Num(&ip, rng.Below(256));
       clients[rng.Below(clients.size())] = std::move(ip);
@@ -493,7 +519,7 @@ void Monitoring(State& st, std::string* s, int64_t ns) {
   *s += "ts=";
   Rfc3339(s, ns, 3);
   *s += " caller=";
-  static const char* const kFiles[] = {"compact.go:523", "head.go:1293", "scrape.go:1351",
+  static const char* const kFiles[] = {"compact.go:523", "head.go:1293",    "scrape.go:1351",
                                        "manager.go:674", "notifier.go:532", "main.go:1214"};
   *s += Pick(r, kFiles);
   bool warn = r.Chance(8);
@@ -566,9 +592,10 @@ void JavaJson(State& st, std::string* s, int64_t ns) {
   *s += st.span_id;
   *s += "\"}";
   if (err) {
-    *s += ",\"stack_trace\":\"java.net.SocketTimeoutException: Read timed out\\n\\tat "
-          "java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:288)\\n\\tat "
-          "com.zaxxer.hikari.pool.HikariProxyPreparedStatement.executeQuery(";
+    *s +=
+        ",\"stack_trace\":\"java.net.SocketTimeoutException: Read timed out\\n\\tat "
+        "java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:288)\\n\\tat "
+        "com.zaxxer.hikari.pool.HikariProxyPreparedStatement.executeQuery(";
     *s += "HikariProxyPreparedStatement.java)\\n\\t... ";
     Num(s, 40 + r.Below(80));
     *s += " common frames omitted\"";
@@ -823,8 +850,8 @@ DataSet::DataSet(DataSetOptions opts) : opts_(opts) {
   int pod_no = 0;
   for (int round = 0; static_cast<int>(streams_.size()) < opts_.streams; round++) {
     bool added = false;
-    for (size_t w = 0; w < std::size(kWorkloads) && static_cast<int>(streams_.size()) < opts_.streams;
-         w++) {
+    for (size_t w = 0;
+         w < std::size(kWorkloads) && static_cast<int>(streams_.size()) < opts_.streams; w++) {
       const Workload& wl = kWorkloads[w];
       // Past the listed replica counts, workloads scale out further (more than ~110 streams).
       if (round >= wl.replicas && round < 8) continue;
@@ -849,13 +876,19 @@ DataSet::DataSet(DataSetOptions opts) : opts_(opts) {
         switch (wl.flavor) {
           case Flavor::kGoService:
           case Flavor::kConsumer:
-          case Flavor::kMonitoring: info.format = LineFormat::kLogfmt; break;
+          case Flavor::kMonitoring:
+            info.format = LineFormat::kLogfmt;
+            break;
           case Flavor::kJavaJson:
           case Flavor::kPinoJson:
           case Flavor::kPythonJson:
-          case Flavor::kEnvoyJson: info.format = LineFormat::kJson; break;
+          case Flavor::kEnvoyJson:
+            info.format = LineFormat::kJson;
+            break;
           case Flavor::kIngress:
-          case Flavor::kNginx: info.format = LineFormat::kNginx; break;
+          case Flavor::kNginx:
+            info.format = LineFormat::kNginx;
+            break;
         }
         auto st = std::make_unique<State>(opts_.seed * 1000003 + streams_.size());
         st->workload = &wl;
@@ -867,7 +900,8 @@ DataSet::DataSet(DataSetOptions opts) : opts_(opts) {
           std::string ip;
           if (wl.flavor == Flavor::kIngress || i % 2 == 0) {
             ip = std::to_string(1 + st->rng.Below(223)) + "." + std::to_string(st->rng.Below(256)) +
-                 "." + std::to_string(st->rng.Below(256)) + "." + std::to_string(st->rng.Below(256));
+                 "." + std::to_string(st->rng.Below(256)) + "." +
+                 std::to_string(st->rng.Below(256));
           } else {
             PodIp(&ip, st->rng);
           }
@@ -906,15 +940,33 @@ int64_t DataSet::NextLine(size_t i, std::string* line) {
   // About 1 ms apart: 0.5 to 1.5 ms.
   st.ts += 500'000 + static_cast<int64_t>(st.rng.Below(1'000'000));
   switch (st.workload->flavor) {
-    case Flavor::kGoService: GoService(st, line, st.ts); break;
-    case Flavor::kConsumer: Consumer(st, line, st.ts); break;
-    case Flavor::kMonitoring: Monitoring(st, line, st.ts); break;
-    case Flavor::kJavaJson: JavaJson(st, line, st.ts); break;
-    case Flavor::kPinoJson: PinoJson(st, line, st.ts); break;
-    case Flavor::kPythonJson: PythonJson(st, line, st.ts); break;
-    case Flavor::kEnvoyJson: EnvoyJson(st, line, st.ts); break;
-    case Flavor::kIngress: Nginx(st, line, st.ts, true); break;
-    case Flavor::kNginx: Nginx(st, line, st.ts, false); break;
+    case Flavor::kGoService:
+      GoService(st, line, st.ts);
+      break;
+    case Flavor::kConsumer:
+      Consumer(st, line, st.ts);
+      break;
+    case Flavor::kMonitoring:
+      Monitoring(st, line, st.ts);
+      break;
+    case Flavor::kJavaJson:
+      JavaJson(st, line, st.ts);
+      break;
+    case Flavor::kPinoJson:
+      PinoJson(st, line, st.ts);
+      break;
+    case Flavor::kPythonJson:
+      PythonJson(st, line, st.ts);
+      break;
+    case Flavor::kEnvoyJson:
+      EnvoyJson(st, line, st.ts);
+      break;
+    case Flavor::kIngress:
+      Nginx(st, line, st.ts, true);
+      break;
+    case Flavor::kNginx:
+      Nginx(st, line, st.ts, false);
+      break;
   }
   return st.ts;
 }

@@ -105,7 +105,7 @@ class DataSet {
   DataSetOptions opts_;
   std::vector<StreamInfo> streams_;
   std::vector<std::unique_ptr<State>> states_;
-  std::vector<std::vector<size_t>> node_streams_;   // stream indexes per node
+  std::vector<std::vector<size_t>> node_streams_;    // stream indexes per node
   std::vector<std::vector<double>> node_cumweight_;  // cumulative weights per node
   std::vector<Rng> node_rngs_;
 };

@@ -23,7 +23,9 @@
 //
 // Prints "name value unit" lines (see bench/run.sh).
 
+#include <cpprest/http_listener.h>
 #include <netinet/in.h>
+#include <pplx/threadpool.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -31,8 +33,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cpprest/http_listener.h>
-#include <pplx/threadpool.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,9 +53,12 @@ enum class Kind { kBeast, kCpprest, kCpprestDefault };
 
 const char* Name(Kind k) {
   switch (k) {
-    case Kind::kBeast: return "beast";
-    case Kind::kCpprest: return "cpprest";
-    case Kind::kCpprestDefault: return "cpprest_default";
+    case Kind::kBeast:
+      return "beast";
+    case Kind::kCpprest:
+      return "cpprest";
+    case Kind::kCpprestDefault:
+      return "cpprest_default";
   }
   return "?";
 }

@@ -270,7 +270,8 @@ void Ingest(const Options& o, const std::string& binary) {
   double s0 = MonotonicSeconds();
   int ws = server.Stop(SIGTERM);
   double stop_secs = MonotonicSeconds() - s0;
-  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) Die("logstore did not exit cleanly\n" + server.Tail());
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+    Die("logstore did not exit cleanly\n" + server.Tail());
 
   const double mb = batches.line_bytes / kMiB;
   Report("push_throughput", mb / wall, "MiB/s");
@@ -279,7 +280,8 @@ void Ingest(const Options& o, const std::string& binary) {
   Report("server_cpu", cpu, "cpu-s");
   Report("server_cores_used", cpu / wall, "cores");
   Report("ingest_per_cpu", mb / cpu, "MiB/cpu-s");
-  Report("ingest_per_cpu_mb", batches.line_bytes / 1e6 / cpu, "MB/cpu-s");  // decimal, as the target
+  Report("ingest_per_cpu_mb", batches.line_bytes / 1e6 / cpu,
+         "MB/cpu-s");  // decimal, as the target
   Report("cpu_per_gib", cpu / (mb / 1024), "cpu-s/GiB");
   Report("client_cpu", client_cpu, "cpu-s");
   Report("server_peak_rss", hwm / kMiB, "MiB");
@@ -308,16 +310,18 @@ void Replay(const Options& o, const std::string& binary) {
   TempDir dir("logstack-replay-bench-");
   // Nothing is cut into chunks: everything stays in head chunks and the WAL.
   std::vector<std::string> flags = o.server_flags;
-  flags.insert(flags.end(), {"--storage.chunk-target-size=64GB", "--storage.chunk-idle-period=1000h",
-                             "--storage.max-chunk-age=1000h", "--wal.max-size=64GB"});
+  flags.insert(flags.end(),
+               {"--storage.chunk-target-size=64GB", "--storage.chunk-idle-period=1000h",
+                "--storage.max-chunk-age=1000h", "--wal.max-size=64GB"});
   Server server(binary, dir.path(), flags);
   server.Start();
   PushAll(batches, server.port());
   server.Stop(SIGKILL);
   uint64_t wal_bytes = DirBytes(dir.path() + "/wal", IsAnyFile);
   uint64_t chunk_bytes = DirBytes(dir.path() + "/tenants", IsChunkFile);
-  if (chunk_bytes > 0) std::fprintf(stderr, "push_bench: %llu chunk bytes were flushed before the kill\n",
-                                    static_cast<unsigned long long>(chunk_bytes));
+  if (chunk_bytes > 0)
+    std::fprintf(stderr, "push_bench: %llu chunk bytes were flushed before the kill\n",
+                 static_cast<unsigned long long>(chunk_bytes));
   double ready_secs = server.Start();
   uint64_t rss = ProcessRssBytes(server.pid());
   std::string logged = server.LogField("op=replay", "secs");
