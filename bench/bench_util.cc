@@ -36,6 +36,13 @@ void Die(const std::string& message) {
   std::exit(1);
 }
 
+uint64_t ParseUint(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0') Die("bad value for " + flag + ": " + value);
+  return v;
+}
+
 void Report(std::string_view name, double value, std::string_view unit) {
   std::printf("%.*s %.3f %.*s\n", static_cast<int>(name.size()), name.data(), value,
               static_cast<int>(unit.size()), unit.data());

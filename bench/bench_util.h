@@ -25,6 +25,9 @@ namespace logstack::bench {
 // Prints "bench: <message>" to stderr and exits with status 1.
 [[noreturn]] void Die(const std::string& message);
 
+// The unsigned decimal value of a flag, or Die() naming the flag.
+uint64_t ParseUint(const std::string& flag, const std::string& value);
+
 // Prints one "name value unit" line to stdout (the format bench/run.sh reads).
 void Report(std::string_view name, double value, std::string_view unit);
 

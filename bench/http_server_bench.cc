@@ -244,13 +244,6 @@ void Run(Kind kind, const Options& o, const std::string& big, const std::string&
   }
 }
 
-uint64_t ParseUint(const std::string& flag, const std::string& value) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0') Die("bad value for " + flag + ": " + value);
-  return v;
-}
-
 int Main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; i++) {

@@ -342,13 +342,6 @@ void Replay(const Options& o, const std::string& binary) {
   Report("server_rss_after_replay", rss / kMiB, "MiB");
 }
 
-uint64_t ParseUint(const std::string& flag, const std::string& value) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0') Die("bad value for " + flag + ": " + value);
-  return v;
-}
-
 int Main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; i++) {
