@@ -325,7 +325,6 @@ void Api::Register(http::Server* server) {
             StreamSelection& s = (*sel)[i];
             const EntryView& e = s.it->entry();
             std::string key = s.labels_string;
-            json labels;
             bool has_md = !e.metadata.empty() && DecodeMetadata(e.metadata, &md) && !md.empty();
             key.push_back('\0');
             key.append(e.metadata);

@@ -599,7 +599,6 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
   t->bytes->Inc(static_cast<double>(accepted_bytes));
   if (nstreams == 0 || !wal_) {
     ingest.unlock();
-    if (nstreams > 0) flush_wanted_ = true;
     return done(result);
   }
   PutVarint64(&record, nstreams);

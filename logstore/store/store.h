@@ -154,7 +154,6 @@ class Store {
   bool stopping_ = false;
   bool closed_ = false;
   std::thread bg_thread_;
-  std::atomic<bool> flush_wanted_{false};
 
   struct Metrics;
   std::unique_ptr<Metrics> m_;
