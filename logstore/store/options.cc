@@ -32,6 +32,9 @@ void ReadLimits(ConfigReader& r, TenantLimits* l) {
   r.ReadDuration("retention_period", &l->retention_period_ns);
   r.ReadDuration("max_query_length", &l->max_query_length_ns);
   r.Read("max_entries_limit_per_query", &l->max_entries_limit_per_query);
+  r.Read("max_query_series", &l->max_query_series);
+  r.ReadDuration("query_timeout", &l->query_timeout_ns);
+  r.ReadBytes("max_query_bytes_read", &l->max_query_bytes_read);
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ struct TenantLimits {
   int64_t retention_period_ns = 168LL * 3600 * 1'000'000'000;  // 0 = keep forever
   int64_t max_query_length_ns = 0;  // 0 = unlimited
   int64_t max_entries_limit_per_query = 5000;
+  int64_t max_query_series = 500;
+  int64_t query_timeout_ns = 60LL * 1'000'000'000;  // 0 = none
+  uint64_t max_query_bytes_read = 0;                 // line bytes; 0 = unlimited
 };
 
 struct StoreOptions {
