@@ -1,0 +1,185 @@
+// Label filter stages: `| status >= 500`, `| method="GET" or d > 1s`, ...
+//
+// Loki's rules: a numeric, duration, bytes or ip comparison passes an entry
+// that already has an error, drops one without the label, and on a value it
+// cannot parse sets __error__="LabelFilterErr" (with Go's parse error as
+// details) and passes the entry on. String matchers see a missing label as
+// "" and also see __error__.
+
+#include <cmath>
+#include <string>
+
+#include "logstore/pipeline/go_values.h"
+#include "logstore/pipeline/ip_filter.h"
+#include "logstore/pipeline/stages_internal.h"
+
+namespace logstack::logstore::pipeline {
+namespace {
+
+using logql::CmpOp;
+using logql::LabelFilterExpr;
+
+template <typename T>
+bool Compare(CmpOp op, T a, T b) {
+  switch (op) {
+    case CmpOp::kEq:
+      return a == b;
+    case CmpOp::kNe:
+      return a != b;
+    case CmpOp::kGt:
+      return a > b;
+    case CmpOp::kGe:
+      return a >= b;
+    case CmpOp::kLt:
+      return a < b;
+    case CmpOp::kLe:
+      return a <= b;
+  }
+  return false;
+}
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual bool Eval(LabelsBuilder* lbs) const = 0;
+};
+using FilterPtr = std::shared_ptr<const Filter>;
+
+class BinaryFilter : public Filter {
+ public:
+  BinaryFilter(bool is_and, FilterPtr l, FilterPtr r)
+      : and_(is_and), l_(std::move(l)), r_(std::move(r)) {}
+  bool Eval(LabelsBuilder* lbs) const override {
+    bool left = l_->Eval(lbs);
+    if (and_ && !left) return false;
+    if (!and_ && left) return true;
+    return r_->Eval(lbs);
+  }
+
+ private:
+  bool and_;
+  FilterPtr l_, r_;
+};
+
+class StringFilter : public Filter {
+ public:
+  explicit StringFilter(index::Matcher m) : m_(std::move(m)) {}
+  bool Eval(LabelsBuilder* lbs) const override {
+    auto v = lbs->Get(m_.name());
+    return m_.Matches(v ? *v : std::string_view());
+  }
+
+ private:
+  index::Matcher m_;
+};
+
+enum class ValueKind { kNumber, kDuration, kBytes };
+
+class ValueFilter : public Filter {
+ public:
+  ValueFilter(ValueKind kind, std::string name, CmpOp op, double value)
+      : kind_(kind), name_(std::move(name)), op_(op), value_(value) {}
+  bool Eval(LabelsBuilder* lbs) const override {
+    if (lbs->HasError()) return true;
+    auto v = lbs->Get(name_);
+    if (!v) return false;
+    switch (kind_) {
+      case ValueKind::kNumber: {
+        auto f = ParseGoFloat(*v);
+        if (!f.ok()) return Fail(lbs, f.status());
+        return Compare(op_, *f, value_);
+      }
+      case ValueKind::kDuration: {
+        auto d = ParseGoDuration(*v);
+        if (!d.ok()) return Fail(lbs, d.status());
+        // Loki compares time.Duration values: nanoseconds.
+        return Compare(op_, *d, static_cast<int64_t>(std::llround(value_ * 1e9)));
+      }
+      case ValueKind::kBytes: {
+        auto b = ParseHumanBytes(*v);
+        if (!b.ok()) return Fail(lbs, b.status());
+        return Compare(op_, *b, static_cast<uint64_t>(value_));
+      }
+    }
+    return false;
+  }
+
+ private:
+  static bool Fail(LabelsBuilder* lbs, const Status& st) {
+    lbs->SetError(kLabelFilterErr, st.message());
+    return true;
+  }
+  ValueKind kind_;
+  std::string name_;
+  CmpOp op_;
+  double value_;
+};
+
+class IpFilter : public Filter {
+ public:
+  IpFilter(std::string name, bool negate, IpMatcher m)
+      : name_(std::move(name)), negate_(negate), m_(std::move(m)) {}
+  bool Eval(LabelsBuilder* lbs) const override {
+    if (lbs->HasError()) return true;
+    auto v = lbs->Get(name_);
+    if (!v) return false;
+    bool ok = m_.MatchText(*v);
+    return negate_ ? !ok : ok;
+  }
+
+ private:
+  std::string name_;
+  bool negate_;
+  IpMatcher m_;
+};
+
+StatusOr<FilterPtr> Build(const LabelFilterExpr& e) {
+  using K = LabelFilterExpr::Kind;
+  switch (e.kind) {
+    case K::kAnd:
+    case K::kOr: {
+      if (!e.left || !e.right) return InvalidArgument("label filter: missing operand");
+      auto l = Build(*e.left);
+      if (!l.ok()) return l.status();
+      auto r = Build(*e.right);
+      if (!r.ok()) return r.status();
+      return FilterPtr(std::make_shared<BinaryFilter>(e.kind == K::kAnd, *l, *r));
+    }
+    case K::kString:
+      if (!e.matcher) return InvalidArgument("label filter: missing matcher");
+      return FilterPtr(std::make_shared<StringFilter>(*e.matcher));
+    case K::kNumber:
+      return FilterPtr(std::make_shared<ValueFilter>(ValueKind::kNumber, e.name, e.op, e.number));
+    case K::kDuration:
+      return FilterPtr(std::make_shared<ValueFilter>(ValueKind::kDuration, e.name, e.op, e.number));
+    case K::kBytes:
+      return FilterPtr(std::make_shared<ValueFilter>(ValueKind::kBytes, e.name, e.op, e.number));
+    case K::kIp: {
+      auto m = IpMatcher::Parse(e.literal);
+      if (!m.ok()) return m.status();
+      return FilterPtr(std::make_shared<IpFilter>(e.name, e.op == CmpOp::kNe, std::move(*m)));
+    }
+  }
+  return InvalidArgument("label filter: unknown kind");
+}
+
+class LabelFilterStageImpl : public StageRuntime {
+ public:
+  explicit LabelFilterStageImpl(FilterPtr f) : f_(std::move(f)) {}
+  bool Process(int64_t, std::string_view*, LabelsBuilder* lbs) override { return f_->Eval(lbs); }
+  StageRuntimePtr Clone() const override { return std::make_unique<LabelFilterStageImpl>(f_); }
+
+ private:
+  FilterPtr f_;
+};
+
+}  // namespace
+
+StatusOr<StageRuntimePtr> MakeLabelFilter(const logql::LabelFilterStage& s) {
+  if (!s.expr) return InvalidArgument("label filter: empty expression");
+  auto f = Build(*s.expr);
+  if (!f.ok()) return f.status();
+  return StageRuntimePtr(std::make_unique<LabelFilterStageImpl>(std::move(*f)));
+}
+
+}  // namespace logstack::logstore::pipeline
