@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
+#include <deque>
 #include <set>
 
 #include "common/coding.h"
@@ -485,6 +487,10 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
   }
 
   int64_t window = opts_.OutOfOrderWindow();
+  // Live tails see what each stream accepted; nothing is collected without one.
+  const bool tailing = num_tails_.load(std::memory_order_relaxed) > 0;
+  std::vector<EntryView> tail_entries;
+  std::deque<std::string> tail_metadata;  // stable addresses for the views
   for (auto& vs : v.streams) {
     if (vs.entries.empty()) continue;
     bool created = false;
@@ -570,6 +576,11 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
       PutLengthPrefixed(&entries_buf, e.line);
       PutVarint64(&entries_buf, md.size());
       entries_buf.append(md);
+      if (tailing) {
+        std::string_view md_view;
+        if (!md.empty()) md_view = tail_metadata.emplace_back(std::move(md));
+        tail_entries.push_back({ts, e.line, md_view});
+      }
       n++;
       accepted_bytes += e.line.size();
     }
@@ -580,6 +591,11 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
                        " for stream: " + s->labels_string;
     }
     if (n == 0) continue;
+    if (tailing) {
+      NotifyTails(tenant_id, *s, tail_entries);
+      tail_entries.clear();
+      tail_metadata.clear();
+    }
     s->last_append_ns = now;
     PutLengthPrefixed(&streams_buf, s->labels_string);
     PutVarint64(&streams_buf, n);
@@ -1034,6 +1050,93 @@ StatusOr<std::vector<std::string>> Store::LabelValues(const std::string& tenant,
     }
   }
   return std::vector<std::string>(values.begin(), values.end());
+}
+
+StatusOr<std::vector<Labels>> Store::Series(const std::string& tenant,
+                                            const std::vector<index::Matcher>& matchers,
+                                            int64_t from, int64_t to) {
+  std::vector<Labels> out;
+  Tenant* t = GetTenant(tenant, false);
+  if (t == nullptr || from >= to) return out;
+  std::shared_lock<std::shared_mutex> lock(t->mu);
+  index::Postings ids = matchers.empty() ? t->index.All() : t->index.Select(matchers);
+  for (index::StreamId id : ids) {
+    Stream* s = t->streams.at(id).get();
+    std::lock_guard<std::mutex> sl(s->mu);
+    if (StreamOverlaps(*s, from, to)) out.push_back(s->labels);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+StatusOr<std::vector<StreamVolume>> Store::Volumes(const std::string& tenant,
+                                                   const std::vector<index::Matcher>& matchers,
+                                                   int64_t from, int64_t to) {
+  std::vector<StreamVolume> out;
+  Tenant* t = GetTenant(tenant, false);
+  if (t == nullptr || from >= to) return out;
+  // The share of [min_ts, max_ts] (both inclusive) inside [from, to).
+  auto share = [from, to](int64_t min_ts, int64_t max_ts) {
+    int64_t lo = std::max(min_ts, from);
+    int64_t hi = std::min(max_ts, to - 1);
+    if (hi < lo) return 0.0;
+    return (static_cast<double>(hi) - static_cast<double>(lo) + 1) /
+           (static_cast<double>(max_ts) - static_cast<double>(min_ts) + 1);
+  };
+  std::shared_lock<std::shared_mutex> lock(t->mu);
+  index::Postings ids = matchers.empty() ? t->index.All() : t->index.Select(matchers);
+  for (index::StreamId id : ids) {
+    Stream* s = t->streams.at(id).get();
+    std::lock_guard<std::mutex> sl(s->mu);
+    StreamVolume v;
+    double entries = 0;
+    double bytes = 0;
+    auto add = [&](int64_t min_ts, int64_t max_ts, double n, double raw) {
+      double f = share(min_ts, max_ts);
+      if (f <= 0) return;
+      v.chunks++;
+      entries += n * f;
+      bytes += raw * f;
+    };
+    for (const ChunkRef& r : s->chunks) add(r.min_ts, r.max_ts, r.entries, r.raw_bytes);
+    auto add_head = [&](const std::shared_ptr<chunk::HeadChunk>& h) {
+      if (!h || h->empty()) return;
+      add(h->min_ts(), h->max_ts(), static_cast<double>(h->entries()),
+          static_cast<double>(h->raw_bytes()));
+    };
+    for (const auto& h : s->flushing) add_head(h);
+    add_head(s->head);
+    if (v.chunks == 0) continue;
+    v.labels = s->labels;
+    // At least one entry and byte for a stream that has data in the range.
+    v.entries = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(entries)));
+    v.bytes = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(bytes)));
+    out.push_back(std::move(v));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const StreamVolume& a, const StreamVolume& b) { return a.labels < b.labels; });
+  return out;
+}
+
+void Store::Subscribe(const std::string& tenant, std::weak_ptr<TailSink> sink) {
+  std::lock_guard<std::mutex> lock(tails_mu_);
+  tails_.emplace_back(tenant, std::move(sink));
+  num_tails_.store(tails_.size(), std::memory_order_relaxed);
+}
+
+void Store::NotifyTails(const std::string& tenant, const Stream& s,
+                        std::span<const EntryView> entries) {
+  std::lock_guard<std::mutex> lock(tails_mu_);
+  for (auto it = tails_.begin(); it != tails_.end();) {
+    std::shared_ptr<TailSink> sink = it->second.lock();
+    if (!sink) {
+      it = tails_.erase(it);
+      continue;
+    }
+    if (it->first == tenant) sink->OnPush(s.labels, s.labels_string, entries);
+    ++it;
+  }
+  num_tails_.store(tails_.size(), std::memory_order_relaxed);
 }
 
 StoreStats Store::Stats() {

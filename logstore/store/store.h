@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -65,6 +66,27 @@ struct StoreStats {
   uint64_t wal_bytes = 0;
 };
 
+// One stream's share of a time range (Store::Volumes).
+struct StreamVolume {
+  Labels labels;
+  uint64_t chunks = 0;   // flushed chunks and in-memory heads overlapping the range
+  uint64_t entries = 0;  // entries in the range (estimated, see Volumes)
+  uint64_t bytes = 0;    // line bytes in the range (estimated, see Volumes)
+};
+
+// Receives a tenant's entries as they are stored, for live tailing.
+class TailSink {
+ public:
+  virtual ~TailSink() = default;
+  // Called once per stream of a push with the entries accepted from it
+  // (duplicates and rejected entries left out), on the pushing thread while
+  // it holds the tenant's ingest mutex, before the WAL record is synced. It
+  // must be quick, must not block and must not call into the Store. The
+  // views are valid only during the call.
+  virtual void OnPush(const Labels& labels, const std::string& labels_string,
+                      std::span<const EntryView> entries) = 0;
+};
+
 struct Tenant;
 struct Stream;
 class Partition;
@@ -104,6 +126,27 @@ class Store {
                                                  int64_t to,
                                                  const std::vector<index::Matcher>* matchers);
 
+  // Label sets of the streams matching `matchers` (every stream when empty)
+  // with data overlapping [from, to), sorted.
+  StatusOr<std::vector<Labels>> Series(const std::string& tenant,
+                                       const std::vector<index::Matcher>& matchers, int64_t from,
+                                       int64_t to);
+
+  // For each stream matching `matchers` (every stream when empty) with data
+  // overlapping [from, to): its chunks, entries and line bytes there, counted
+  // from the chunk index and the in-memory heads without reading entries. A
+  // chunk only partly in the range counts in proportion to the overlap of its
+  // time span, so entries and bytes are estimates (exact when every chunk
+  // lies inside the range). Sorted by labels.
+  StatusOr<std::vector<StreamVolume>> Volumes(const std::string& tenant,
+                                              const std::vector<index::Matcher>& matchers,
+                                              int64_t from, int64_t to);
+
+  // Passes every entry stored for `tenant` from now on to `sink`, until the
+  // sink is destroyed: the store keeps only a weak reference, so destroying
+  // the sink is how a tail ends. Costs nothing on Push while no sink lives.
+  void Subscribe(const std::string& tenant, std::weak_ptr<TailSink> sink);
+
   // Flushes every non-empty head now (tests, shutdown). Returns the first error.
   Status FlushAll();
   // Runs one retention pass now (tests): partitions past the tenant's
@@ -138,6 +181,10 @@ class Store {
                           std::string_view why);
   Status EnforceFreeSpace();
   void BackgroundLoop();
+  // Hands one stream's newly stored entries to the tenant's live sinks and
+  // forgets dead ones.
+  void NotifyTails(const std::string& tenant, const Stream& s,
+                   std::span<const EntryView> entries);
 
   Env* env_;
   Clock* clock_;
@@ -154,6 +201,10 @@ class Store {
   bool stopping_ = false;
   bool closed_ = false;
   std::thread bg_thread_;
+
+  std::mutex tails_mu_;  // guards tails_
+  std::vector<std::pair<std::string, std::weak_ptr<TailSink>>> tails_;
+  std::atomic<size_t> num_tails_{0};  // tails_.size(), read without the mutex
 
   struct Metrics;
   std::unique_ptr<Metrics> m_;
