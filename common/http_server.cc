@@ -1,12 +1,13 @@
 #include "common/http_server.h"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
-#include <atomic>
+#include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,13 +20,13 @@ namespace logstack::http {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -151,12 +152,23 @@ Response Response::Empty(int status) {
   return r;
 }
 
+Response Response::WebSocketUpgrade(std::function<void(WebSocketPtr)> on_open) {
+  Response r;
+  r.status = 101;
+  r.websocket = std::move(on_open);
+  return r;
+}
+
 struct RouteEntry {
   std::vector<std::string> methods;
   std::string path;
   bool prefix = false;
   Handler handler;
 };
+
+namespace {
+class WsSession;
+}
 
 struct Server::Impl {
   explicit Impl(ServerOptions o) : opts(std::move(o)), ioc(std::max(1, opts.threads)) {}
@@ -169,6 +181,8 @@ struct Server::Impl {
   std::function<void(const std::string&, int, double)> observer;
   std::atomic<bool> running{false};
   uint16_t port = 0;
+  std::mutex ws_mu;                                  // guards websockets
+  std::vector<std::weak_ptr<WsSession>> websockets;  // to end them on Stop
 
   void Accept();
   // Finds the route for a path: exact first, then the longest prefix.
@@ -188,10 +202,156 @@ struct Server::Impl {
 
 namespace {
 
+// The server side of a WebSocket connection. Reads run continuously (and end
+// the connection on error or a close frame); writes drain a queue one
+// message at a time. All socket operations run on the connection's strand.
+class WsSession : public WebSocket, public std::enable_shared_from_this<WsSession> {
+ public:
+  explicit WsSession(beast::tcp_stream stream) : ws_(std::move(stream)) {}
+
+  void Accept(std::shared_ptr<bhttp::request<bhttp::string_body>> req,
+              std::function<void(WebSocketPtr)> on_open) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "logstore"); }));
+    auto self = shared_from_this();
+    ws_.async_accept(*req, [self, req, on_open = std::move(on_open)](beast::error_code ec) {
+      if (ec) {
+        LOG_DEBUG("component=http op=websocket_accept err={}", Quote(ec.message()));
+        return self->Finish();
+      }
+      on_open(self);
+      self->Read();
+    });
+  }
+
+  bool SendText(std::string message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || close_requested_) return false;
+    pending_ += message.size();
+    queue_.push_back(std::move(message));
+    StartWritingLocked();
+    return true;
+  }
+
+  size_t pending_bytes() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pending_;
+  }
+
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_;
+  }
+
+  void Close(std::string reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || close_requested_) return;
+    close_requested_ = true;
+    close_reason_ = std::move(reason);
+    StartWritingLocked();
+  }
+
+  void RunAfter(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    auto timer = std::make_shared<net::steady_timer>(ws_.get_executor(), delay);
+    timer->async_wait([self = shared_from_this(), timer, fn = std::move(fn)](beast::error_code ec) {
+      if (ec || self->closed()) return;
+      fn();
+    });
+  }
+
+  void OnClose(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_) {
+        on_close_ = std::move(fn);
+        return;
+      }
+    }
+    fn();
+  }
+
+  // Marks the connection ended and runs the close callback (once).
+  void Finish() {
+    std::function<void()> fn;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      fn = std::move(on_close_);
+      on_close_ = nullptr;
+    }
+    if (fn) fn();
+  }
+
+ private:
+  void StartWritingLocked() {
+    if (writing_) return;
+    writing_ = true;
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+  }
+
+  void Read() {
+    ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Finish();
+      self->read_buffer_.consume(self->read_buffer_.size());
+      self->Read();
+    });
+  }
+
+  void WriteNext() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) {
+      writing_ = false;
+      return;
+    }
+    if (queue_.empty()) {
+      writing_ = false;
+      if (close_requested_ && !close_sent_) {
+        close_sent_ = true;
+        websocket::close_reason reason(websocket::close_code::normal, close_reason_);
+        lock.unlock();
+        ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) self->Finish();  // else the read loop sees the peer's close
+        });
+      }
+      return;
+    }
+    const std::string& front = queue_.front();  // deque: stays put while others are added
+    lock.unlock();
+    ws_.text(true);
+    ws_.async_write(net::buffer(front), [self = shared_from_this()](beast::error_code ec, size_t) {
+      {
+        std::lock_guard<std::mutex> l(self->mu_);
+        self->pending_ -= self->queue_.front().size();
+        self->queue_.pop_front();
+      }
+      if (ec) {
+        std::lock_guard<std::mutex> l(self->mu_);
+        self->writing_ = false;
+      }
+      if (ec) return self->Finish();
+      self->WriteNext();
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer read_buffer_;
+  mutable std::mutex mu_;  // guards everything below
+  std::deque<std::string> queue_;
+  size_t pending_ = 0;
+  bool writing_ = false;  // a WriteNext is posted or a write is in flight
+  bool closed_ = false;
+  bool close_requested_ = false;
+  bool close_sent_ = false;
+  std::string close_reason_;
+  std::function<void()> on_close_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {}
 
   void Start() {
     net::dispatch(stream_.get_executor(),
@@ -224,7 +384,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = msg[bhttp::field::expect];
     if (IEquals(std::string_view(expect.data(), expect.size()), "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                      msg.version());
+                                                                       msg.version());
       bhttp::async_write(stream_, *cont,
                          [self = shared_from_this(), cont](beast::error_code wec, size_t) {
                            if (wec) return self->Fail(wec);
@@ -254,6 +414,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
+    upgrade_.reset();
+    if (websocket::is_upgrade(msg))
+      upgrade_ = std::make_shared<bhttp::request<bhttp::string_body>>(msg);
 
     auto req = std::make_shared<Request>();
     req->method = std::string(msg.method_string());
@@ -286,10 +449,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto done = std::make_shared<std::atomic<bool>>(false);
     Responder responder = [self, done](Response resp) {
       if (done->exchange(true)) return;  // answered already
-      net::post(self->stream_.get_executor(),
-                [self, resp = std::move(resp)]() mutable {
-                  self->Send(std::move(resp), self->route_);
-                });
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+        self->Send(std::move(resp), self->route_);
+      });
     };
     route->handler(*req, std::move(responder));
     // The handler may hold references into req only until it returns unless
@@ -305,6 +467,28 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(Response r, const std::string& route) {
     pending_.reset();
+    if (r.websocket) {
+      if (!upgrade_) {
+        // As Gorilla's upgrader answers (Loki's tail uses it).
+        r = Response::Text(400,
+                           "Bad Request\nwebsocket: the client is not using the websocket "
+                           "protocol: 'upgrade' token not found in 'Connection' header\n");
+      } else {
+        if (server_->observer) {
+          double secs =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+          server_->observer(route, 101, secs);
+        }
+        auto ws = std::make_shared<WsSession>(std::move(stream_));
+        {
+          std::lock_guard<std::mutex> lock(server_->ws_mu);
+          std::erase_if(server_->websockets, [](const auto& w) { return w.expired(); });
+          server_->websockets.push_back(ws);
+        }
+        ws->Accept(std::move(upgrade_), std::move(r.websocket));
+        return;  // this HTTP session ends here; the WebSocket owns the socket
+      }
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(r.status), version_ == 0 ? 11 : version_);
     res->set(bhttp::field::server, "logstore");
@@ -314,7 +498,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_);
     res->prepare_payload();
     if (server_->observer && route != "error") {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
       server_->observer(route, r.status, route == "unmatched" ? 0 : secs);
     }
     stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
@@ -365,6 +550,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   unsigned version_ = 11;
   std::shared_ptr<Request> pending_;
+  std::shared_ptr<bhttp::request<bhttp::string_body>> upgrade_;  // a WebSocket handshake
   std::vector<char> drain_;
   std::string route_;
   std::chrono::steady_clock::time_point start_;
@@ -440,6 +626,15 @@ void Server::Stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // No I/O thread runs now: end the WebSockets so their owners let go.
+  std::vector<std::weak_ptr<WsSession>> websockets;
+  {
+    std::lock_guard<std::mutex> lock(impl_->ws_mu);
+    websockets.swap(impl_->websockets);
+  }
+  for (auto& w : websockets) {
+    if (auto ws = w.lock()) ws->Finish();
+  }
 }
 
 uint16_t Server::port() const { return impl_->port; }

@@ -8,8 +8,14 @@
 // that can take a while (queries) should be moved to another thread and
 // answered through the Responder, which may be called from any thread.
 //
+// A route may also take the connection over as a WebSocket: it answers
+// Response::WebSocketUpgrade(on_open) and the server completes the handshake
+// and hands on_open a WebSocket (see below).
+//
 // Thread safety: Route() before Start(); everything else from any thread.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,9 +34,9 @@ struct Header {
 };
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query as sent
-  std::string path;    // percent-decoded path without the query
+  std::string method;                                      // "GET", "POST", ...
+  std::string target;                                      // path and query as sent
+  std::string path;                                        // percent-decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::vector<Header> headers;
   std::string body;
@@ -49,15 +55,50 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> form;
 };
 
+// A WebSocket connection the server took over from an HTTP request. Text
+// messages go out in the order sent; what the client sends is read and
+// dropped (pings are answered), and reading is how the end is noticed.
+//
+// Thread safety: every method may be called from any thread. Handles must
+// not be used after the Server is destroyed.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queues a text message. Returns false (dropping it) once the connection
+  // has ended or Close() was called.
+  virtual bool SendText(std::string message) = 0;
+  // Bytes queued and not yet written to the socket: grows while the client
+  // reads slower than messages are sent.
+  virtual size_t pending_bytes() const = 0;
+  // True once the connection has ended.
+  virtual bool closed() const = 0;
+  // Writes the queued messages, then a close frame with `reason`.
+  virtual void Close(std::string reason) = 0;
+  // Runs fn on the connection's I/O thread after `delay`, unless the
+  // connection has ended by then (fn is then dropped unrun). fn must not
+  // block.
+  virtual void RunAfter(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+  // Calls fn once when the connection ends (closed by either side, an error,
+  // or Server::Stop), at once if it has ended already.
+  virtual void OnClose(std::function<void()> fn) = 0;
+};
+using WebSocketPtr = std::shared_ptr<WebSocket>;
+
 struct Response {
   int status = 200;
   std::string content_type;
   std::string body;
   std::vector<Header> headers;
+  // Set by WebSocketUpgrade: the connection becomes a WebSocket.
+  std::function<void(WebSocketPtr)> websocket;
 
   static Response Text(int status, std::string body);
   static Response Json(int status, std::string body);
   static Response Empty(int status);
+  // Accepts the request's WebSocket handshake and calls on_open with the
+  // connection (on an I/O thread; it must not block). A request that is not
+  // a WebSocket upgrade gets 400 instead and on_open is dropped.
+  static Response WebSocketUpgrade(std::function<void(WebSocketPtr)> on_open);
 };
 
 // Called exactly once with the response. Safe to call from any thread.
