@@ -71,6 +71,7 @@ class UnpackParser : public StageRuntime {
       return true;
     }
     bool has_entry = false;
+    pending_.clear();
     std::string_view err = json::ObjectEach(
         *line, [&](std::string_view k, std::string_view v, json::Type t) -> std::string_view {
           if (t != json::Type::kString) return {};
@@ -79,22 +80,30 @@ class UnpackParser : public StageRuntime {
             has_entry = true;
             return {};
           }
-          name_.assign(k);
+          std::string name;
+          AppendSanitizedKey(&name, k, true);
           json::UnescapeForLabel(v, &value_);
-          SetExtracted(lbs, &name_, value_);
+          pending_.emplace_back(std::move(name), value_);
           return {};
         });
     if (!err.empty()) {
       lbs->SetError(kJsonParserErr, err);
       return true;
     }
-    if (has_entry) *line = entry_;
+    // As in Loki, the other members become labels only for a packed entry.
+    if (!has_entry) return true;
+    for (auto& [name, value] : pending_) {
+      name_ = name;
+      SetExtracted(lbs, &name_, value);
+    }
+    *line = entry_;
     return true;
   }
   StageRuntimePtr Clone() const override { return std::make_unique<UnpackParser>(); }
 
  private:
   std::string entry_, name_, value_;
+  std::vector<std::pair<std::string, std::string>> pending_;
 };
 
 // Removes ANSI escape sequences: CSI (ESC '[' params final-byte), OSC

@@ -88,8 +88,15 @@ bool IpMatcher::MatchText(std::string_view text) const {
     if (i >= n) break;
     size_t j = i;
     while (j < n && (IsHex(text[j]) || text[j] == '.' || text[j] == ':')) j++;
+    std::string_view tok = text.substr(i, j - i);
     IpAddr a;
-    if (ParseIpAddr(text.substr(i, j - i), &a) && Contains(a)) return true;
+    if (ParseIpAddr(tok, &a) && Contains(a)) return true;
+    // "10.1.2.5:8080": an IPv4 address followed by a port.
+    size_t colon = tok.find(':');
+    if (colon != std::string_view::npos && tok.find('.') != std::string_view::npos &&
+        tok.find('.') < colon && ParseIpAddr(tok.substr(0, colon), &a) && Contains(a)) {
+      return true;
+    }
     i = j;
   }
   return false;

@@ -1,17 +1,20 @@
 // Label filter stages: `| status >= 500`, `| method="GET" or d > 1s`, ...
 //
-// Loki's rules: a numeric, duration, bytes or ip comparison passes an entry
-// that already has an error, drops one without the label, and on a value it
+// Loki's rules: a numeric, duration, bytes or ip comparison drops an entry
+// without the label, passes one that already has an error, and on a value it
 // cannot parse sets __error__="LabelFilterErr" (with Go's parse error as
 // details) and passes the entry on. String matchers see a missing label as
 // "" and also see __error__.
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "logstore/pipeline/go_values.h"
 #include "logstore/pipeline/ip_filter.h"
+#include "logstore/pipeline/regex_util.h"
 #include "logstore/pipeline/stages_internal.h"
+#include "logstore/pipeline/substring.h"
 
 namespace logstack::logstore::pipeline {
 namespace {
@@ -73,6 +76,72 @@ class StringFilter : public Filter {
   index::Matcher m_;
 };
 
+bool EqualFold(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+// A =~ / !~ label filter whose regex is made of literals, evaluated the way
+// Loki simplifies it: `lit` compares the whole value, while `lit.*`, `.*lit`
+// and `.*lit.*` check that the value *contains* lit (so `a.*` matches
+// "frank", a Loki quirk the recorded answers show).
+class LiteralRegexFilter : public Filter {
+ public:
+  LiteralRegexFilter(std::string name, bool negate, const LiteralRegex& lit)
+      : name_(std::move(name)), negate_(negate), exact_(lit.exact), icase_(lit.case_insensitive) {
+    for (const auto& l : lit.literals) {
+      std::string n = l;
+      if (icase_) {
+        for (char& c : n) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+        }
+      }
+      searchers_.emplace_back(n, icase_);
+    }
+  }
+  bool Eval(LabelsBuilder* lbs) const override {
+    auto v = lbs->Get(name_);
+    std::string_view value = v ? *v : std::string_view();
+    bool match = false;
+    for (size_t i = 0; i < searchers_.size() && !match; i++) {
+      const std::string& needle = searchers_[i].needle();
+      if (exact_[i]) {
+        match = icase_ ? EqualFold(value, needle) : value == needle;
+      } else {
+        match = searchers_[i].Contains(value);
+      }
+    }
+    return match != negate_;
+  }
+
+ private:
+  std::string name_;
+  bool negate_;
+  std::vector<bool> exact_;
+  bool icase_;
+  std::vector<SubstringSearcher> searchers_;
+};
+
+FilterPtr MakeStringFilter(const index::Matcher& m) {
+  using T = index::Matcher::Type;
+  if (m.type() == T::kRegex || m.type() == T::kNotRegex) {
+    auto lit = SimplifyRegex(m.value());
+    if (lit && !lit->match_all && !lit->literals.empty()) {
+      bool any_empty = false;
+      for (const auto& l : lit->literals) any_empty = any_empty || l.empty();
+      if (!any_empty) {
+        return std::make_shared<LiteralRegexFilter>(m.name(), m.type() == T::kNotRegex, *lit);
+      }
+    }
+  }
+  return std::make_shared<StringFilter>(m);
+}
+
 enum class ValueKind { kNumber, kDuration, kBytes };
 
 class ValueFilter : public Filter {
@@ -80,9 +149,9 @@ class ValueFilter : public Filter {
   ValueFilter(ValueKind kind, std::string name, CmpOp op, double value)
       : kind_(kind), name_(std::move(name)), op_(op), value_(value) {}
   bool Eval(LabelsBuilder* lbs) const override {
-    if (lbs->HasError()) return true;
     auto v = lbs->Get(name_);
     if (!v) return false;
+    if (lbs->HasError()) return true;
     switch (kind_) {
       case ValueKind::kNumber: {
         auto f = ParseGoFloat(*v);
@@ -147,7 +216,7 @@ StatusOr<FilterPtr> Build(const LabelFilterExpr& e) {
     }
     case K::kString:
       if (!e.matcher) return InvalidArgument("label filter: missing matcher");
-      return FilterPtr(std::make_shared<StringFilter>(*e.matcher));
+      return MakeStringFilter(*e.matcher);
     case K::kNumber:
       return FilterPtr(std::make_shared<ValueFilter>(ValueKind::kNumber, e.name, e.op, e.number));
     case K::kDuration:

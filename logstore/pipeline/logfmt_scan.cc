@@ -69,6 +69,9 @@ bool UnquoteValue(std::string_view s, std::string* out) {
 
 void LogfmtScanner::Error(size_t pos, std::string_view msg) {
   err_ = "logfmt syntax error at pos " + std::to_string(pos + 1) + " : " + std::string(msg);
+  // Resume at the next space, as Loki's non-strict parsing does.
+  pos_ = pos;
+  while (pos_ < line_.size() && static_cast<unsigned char>(line_[pos_]) > ' ') pos_++;
 }
 
 void LogfmtScanner::Unexpected(size_t pos, char c) {
@@ -91,7 +94,6 @@ bool LogfmtScanner::Next() {
     if (c == '=') break;
     if (c == '"') {
       Unexpected(pos_, '"');
-      pos_++;
       return false;
     }
     if (c <= ' ') {
@@ -115,13 +117,11 @@ bool LogfmtScanner::Next() {
   // line[pos_] == '='
   if (pos_ == start) {
     Unexpected(pos_, '=');
-    pos_++;
     return false;
   }
   key_ = line.substr(start, pos_ - start);
   if (multibyte && !IsCleanUtf8(key_)) {
     Error(pos_, "invalid key");
-    pos_++;
     return false;
   }
   pos_++;  // '='
@@ -162,7 +162,6 @@ bool LogfmtScanner::Next() {
     unsigned char d = static_cast<unsigned char>(line[pos_]);
     if (d == '=' || d == '"') {
       Unexpected(pos_, static_cast<char>(d));
-      pos_++;
       return false;
     }
     if (d <= ' ') break;

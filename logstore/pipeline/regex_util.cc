@@ -127,6 +127,7 @@ bool SimplifyInto(std::string_view s, int level, LiteralRegex* out) {
   std::vector<std::string_view> parts;
   if (!SplitTopLevel(s, &parts)) return false;
   for (std::string_view p : parts) {
+    bool any_stripped = false;
     bool stripped = true;
     while (stripped) {
       stripped = false;
@@ -139,6 +140,7 @@ bool SimplifyInto(std::string_view s, int level, LiteralRegex* out) {
         p.remove_suffix(2);
         stripped = true;
       }
+      any_stripped = any_stripped || stripped;
     }
     if (p.empty()) {
       out->match_all = true;
@@ -151,6 +153,7 @@ bool SimplifyInto(std::string_view s, int level, LiteralRegex* out) {
     std::string lit;
     if (!ParseLiteral(p, &lit)) return false;
     out->literals.push_back(std::move(lit));
+    out->exact.push_back(!any_stripped);
   }
   return true;
 }
@@ -187,7 +190,10 @@ std::optional<LiteralRegex> SimplifyRegex(std::string_view s) {
       if (!IsAscii(l)) return std::nullopt;
     }
   }
-  if (out.match_all) out.literals.clear();
+  if (out.match_all) {
+    out.literals.clear();
+    out.exact.clear();
+  }
   return out;
 }
 

@@ -26,6 +26,10 @@ struct LiteralRegex {
   bool case_insensitive = false;
   bool match_all = false;             // e.g. "", ".*": every line matches
   std::vector<std::string> literals;  // at least one unless match_all
+  // exact[i]: literal i was written alone (`lit`), not next to `.*`. Loki
+  // compares such a literal with the whole value in label filters, and
+  // checks containment for `lit.*` / `.*lit` / `.*lit.*` (even for labels).
+  std::vector<bool> exact;
 };
 
 // Recognises the forms Loki turns into substring searches: `lit`,

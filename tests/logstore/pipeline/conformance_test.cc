@@ -1,0 +1,249 @@
+// Runs the log queries of the LogQL conformance corpus (answers recorded from
+// Loki 3.4.6, /work/shared/logql-conformance or $LOGQL_CONFORMANCE_DIR)
+// through CompilePipeline over the corpus data, and compares each output
+// entry's labels and line with Loki's.
+
+#include <gtest/gtest.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "logstore/model/labels.h"
+#include "logstore/pipeline/stage.h"
+#include "tests/logstore/pipeline/test_query.h"
+
+namespace logstack::logstore::pipeline {
+namespace {
+
+using nlohmann::json;
+
+std::string CorpusDir() {
+  const char* env = std::getenv("LOGQL_CONFORMANCE_DIR");
+  return env != nullptr ? env : "/work/shared/logql-conformance";
+}
+
+bool Load(const std::string& path, json* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  *out = json::parse(in);
+  return true;
+}
+
+struct Entry {
+  int64_t ts;
+  std::string line;
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+struct Stream {
+  Labels labels;
+  std::vector<Entry> entries;
+};
+
+struct Corpus {
+  std::vector<Stream> streams;
+  json cases;
+};
+
+const Corpus* GetCorpus() {
+  static Corpus* corpus = [] {
+    auto* c = new Corpus;
+    json data;
+    if (!Load(CorpusDir() + "/data.json", &data) || !Load(CorpusDir() + "/cases.json", &c->cases)) {
+      delete c;
+      return static_cast<Corpus*>(nullptr);
+    }
+    for (const auto& s : data["streams"]) {
+      Stream st;
+      for (auto it = s["stream"].begin(); it != s["stream"].end(); ++it) {
+        st.labels.push_back(Label{it.key(), it.value().get<std::string>()});
+      }
+      std::sort(st.labels.begin(), st.labels.end());
+      for (const auto& v : s["values"]) {
+        Entry e;
+        e.ts = std::stoll(v[0].get<std::string>());
+        e.line = v[1].get<std::string>();
+        if (v.size() > 2) {
+          for (auto it = v[2].begin(); it != v[2].end(); ++it) {
+            e.metadata.emplace_back(it.key(), it.value().get<std::string>());
+          }
+        }
+        st.entries.push_back(std::move(e));
+      }
+      c->streams.push_back(std::move(st));
+    }
+    return c;
+  }();
+  return corpus;
+}
+
+struct Out {
+  int64_t ts;
+  std::string labels;  // LabelsString
+  std::string line;
+  bool operator<(const Out& o) const {
+    return std::tie(ts, labels, line) < std::tie(o.ts, o.labels, o.line);
+  }
+};
+
+// RFC3339 with a 'Z' zone (what the corpus uses) or Unix nanoseconds.
+int64_t ParseTime(const std::string& s) {
+  if (s.find('T') == std::string::npos) return std::stoll(s);
+  std::tm tm{};
+  strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
+}
+
+bool SelectorMatches(const std::vector<index::Matcher>& sel, const Labels& labels) {
+  for (const auto& m : sel) {
+    std::string_view v;
+    for (const auto& l : labels) {
+      if (l.name == m.name()) v = l.value;
+    }
+    if (!m.Matches(v)) return false;
+  }
+  return true;
+}
+
+// Runs one log query case; returns a description of the first difference.
+std::string RunCase(const Corpus& corpus, const json& c) {
+  std::string query = c["params"]["query"];
+  testing::TestQuery q = testing::MustParse(query);
+  auto compiled = CompilePipeline(q.stages);
+  if (!compiled.ok()) return "compile error: " + compiled.status().message();
+  std::vector<Out> got;
+  std::set<std::pair<int64_t, std::string>> seen;  // Loki drops exact duplicates
+  const int64_t start = ParseTime(c["params"]["start"]);
+  const int64_t end = ParseTime(c["params"]["end"]);
+  for (const Stream& s : corpus.streams) {
+    if (!SelectorMatches(q.selector, s.labels)) continue;
+    PipelinePtr p = (*compiled)->Clone();
+    LabelsBuilder lbs(&s.labels);
+    seen.clear();
+    for (const Entry& e : s.entries) {
+      if (e.ts < start || e.ts >= end) continue;
+      if (!seen.insert({e.ts, e.line}).second) continue;
+      std::vector<LabelRef> md;
+      for (const auto& [k, v] : e.metadata) md.push_back(LabelRef{k, v});
+      lbs.Reset(md);
+      std::string_view line = e.line;
+      if (!p->Process(e.ts, &line, &lbs)) continue;
+      got.push_back(Out{e.ts, LabelsString(lbs.Result()), std::string(line)});
+    }
+  }
+  std::vector<Out> want;
+  for (const auto& r : c["expect"]["data"]["result"]) {
+    Labels labels;
+    for (auto it = r["stream"].begin(); it != r["stream"].end(); ++it) {
+      labels.push_back(Label{it.key(), it.value().get<std::string>()});
+    }
+    std::sort(labels.begin(), labels.end());
+    for (const auto& v : r["values"]) {
+      want.push_back(
+          Out{std::stoll(v[0].get<std::string>()), LabelsString(labels), v[1].get<std::string>()});
+    }
+  }
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  size_t limit = std::stoul(c["params"].value("limit", std::string("100")));
+  bool forward = c["params"].value("direction", std::string("backward")) == "forward";
+  // The answer holds the `limit` first entries in the query's direction;
+  // compare ours beyond the boundary timestamp exactly, and at it as a subset.
+  if (want.size() < limit) {
+    if (got.size() != want.size()) {
+      std::ostringstream os;
+      os << "got " << got.size() << " entries, want " << want.size();
+      for (const auto& w : want) {
+        if (!std::binary_search(got.begin(), got.end(), w)) {
+          os << "; missing " << w.ts << " " << w.labels << " " << w.line;
+          break;
+        }
+      }
+      for (const auto& g : got) {
+        if (!std::binary_search(want.begin(), want.end(), g)) {
+          os << "; extra " << g.ts << " " << g.labels << " " << g.line;
+          break;
+        }
+      }
+      return os.str();
+    }
+  }
+  if (want.empty()) return got.empty() ? "" : "got entries, want none";
+  int64_t boundary = forward ? want.back().ts : want.front().ts;
+  for (const auto& w : want) {
+    if (!std::binary_search(got.begin(), got.end(), w)) {
+      std::ostringstream os;
+      os << "missing " << w.ts << " " << w.labels << " " << w.line;
+      for (const auto& g : got) {
+        if (g.ts == w.ts) os << "\n   got " << g.labels << " " << g.line;
+      }
+      return os.str();
+    }
+  }
+  for (const auto& g : got) {
+    bool inside = forward ? g.ts < boundary : g.ts > boundary;
+    if (inside && !std::binary_search(want.begin(), want.end(), g)) {
+      return "extra " + std::to_string(g.ts) + " " + g.labels + " " + g.line;
+    }
+  }
+  return "";
+}
+
+bool IsLogQueryCase(const json& c) {
+  if (c["endpoint"] != "query_range" || c["expect"]["status"] != 200) return false;
+  std::string q = c["params"].value("query", "");
+  return !q.empty() && q[0] == '{';
+}
+
+class ConformanceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ConformanceTest, LogQueriesMatchLoki) {
+  const Corpus* corpus = GetCorpus();
+  if (corpus == nullptr) GTEST_SKIP() << "no corpus at " << CorpusDir();
+  int run = 0;
+  for (const auto& c : corpus->cases["cases"]) {
+    std::string id = c["id"];
+    if (id.rfind(GetParam(), 0) != 0 || !IsLogQueryCase(c)) continue;
+    run++;
+    std::string diff = RunCase(*corpus, c);
+    EXPECT_EQ(diff, "") << id << ": " << c["params"]["query"].get<std::string>();
+  }
+  EXPECT_GT(run, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, ConformanceTest,
+                         ::testing::Values("filter/", "parser/", "labelf/", "format/", "meta/"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           s.pop_back();
+                           return s;
+                         });
+
+// Compile errors Loki reports for stages, without "parse error : ".
+TEST(ConformanceErrors, StageErrorsMatchLoki) {
+  const Corpus* corpus = GetCorpus();
+  if (corpus == nullptr) GTEST_SKIP() << "no corpus at " << CorpusDir();
+  for (const char* id :
+       {"error/invalid-filter-regex", "error/regexp-parser-invalid", "error/regexp-no-named-group",
+        "error/pattern-no-capture", "error/invalid-template"}) {
+    for (const auto& c : corpus->cases["cases"]) {
+      if (c["id"] != id) continue;
+      testing::TestQuery q = testing::MustParse(c["params"]["query"].get<std::string>());
+      auto p = CompilePipeline(q.stages);
+      ASSERT_FALSE(p.ok()) << id;
+      std::string want = c["expect"]["error"];
+      const std::string prefix = "parse error : ";
+      if (want.rfind(prefix, 0) == 0) want = want.substr(prefix.size());
+      EXPECT_EQ(p.status().message(), want) << id;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace logstack::logstore::pipeline
