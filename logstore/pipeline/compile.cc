@@ -4,7 +4,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "logstore/model/labels.h"
+#include "logstore/logql/printer.h"
 #include "logstore/pipeline/regex_util.h"
 #include "logstore/pipeline/stage.h"
 #include "logstore/pipeline/stages_internal.h"
@@ -12,58 +12,8 @@
 namespace logstack::logstore::pipeline {
 namespace {
 
-// The stage as Loki prints it in "stage '...'" errors.
-std::string StageText(const logql::Stage& stage) {
-  if (const auto* f = std::get_if<logql::LineFilterStage>(&stage)) {
-    const char* op = "|=";
-    switch (f->op) {
-      case logql::LineFilterOp::kContains:
-        op = "|=";
-        break;
-      case logql::LineFilterOp::kNotContains:
-        op = "!=";
-        break;
-      case logql::LineFilterOp::kRegex:
-        op = "|~";
-        break;
-      case logql::LineFilterOp::kNotRegex:
-        op = "!~";
-        break;
-      case logql::LineFilterOp::kPattern:
-        op = "|>";
-        break;
-      case logql::LineFilterOp::kNotPattern:
-        op = "!>";
-        break;
-    }
-    std::string out = op;
-    for (size_t i = 0; i < f->terms.size(); i++) {
-      out += i == 0 ? " " : " or ";
-      if (f->terms[i].is_ip) {
-        out += "ip(" + GoQuote(f->terms[i].value) + ")";
-      } else {
-        out += GoQuote(f->terms[i].value);
-      }
-    }
-    return out;
-  }
-  if (const auto* lf = std::get_if<logql::LineFormatStage>(&stage)) {
-    return "| line_format " + GoQuote(lf->tmpl);
-  }
-  if (const auto* lf = std::get_if<logql::LabelFormatStage>(&stage)) {
-    std::string out = "| label_format ";
-    for (size_t i = 0; i < lf->items.size(); i++) {
-      if (i > 0) out += ",";
-      out += lf->items[i].dst + "=" +
-             (lf->items[i].is_template ? GoQuote(lf->items[i].value) : lf->items[i].value);
-    }
-    return out;
-  }
-  return "";
-}
-
 Status StageError(const logql::Stage& stage, const Status& st) {
-  return InvalidArgument("stage '" + StageText(stage) + "' : " + st.message());
+  return InvalidArgument("stage '" + logql::FormatStage(stage) + "' : " + st.message());
 }
 
 // Stages that rewrite the line: line filters must stay on their side.

@@ -1,0 +1,43 @@
+#include "logstore/pipeline/unwrap.h"
+
+#include <string>
+
+#include "logstore/pipeline/go_values.h"
+#include "logstore/pipeline/stages_internal.h"
+
+namespace logstack::logstore::pipeline {
+
+StatusOr<double> ConvertUnwrapValue(logql::Unwrap::Conv conv, std::string_view value) {
+  switch (conv) {
+    case logql::Unwrap::Conv::kNone:
+      return ParseGoFloat(value);
+    case logql::Unwrap::Conv::kBytes: {
+      auto b = ParseHumanBytes(value);
+      if (!b.ok()) return b.status();
+      return static_cast<double>(*b);
+    }
+    case logql::Unwrap::Conv::kDuration:
+    case logql::Unwrap::Conv::kDurationSeconds: {
+      auto d = ParseGoDuration(value);
+      if (!d.ok()) return d.status();
+      return static_cast<double>(*d) / 1e9;
+    }
+  }
+  return InvalidArgument("unknown unwrap conversion");
+}
+
+UnwrapResult ExtractUnwrapped(const logql::Unwrap& u, LabelsBuilder* lbs, double* value) {
+  auto v = lbs->Get(u.label);
+  if (!v || v->empty()) return UnwrapResult::kSkip;
+  auto r = ConvertUnwrapValue(u.conv, *v);
+  if (!r.ok()) {
+    lbs->SetError(kSampleExtractionErr, r.status().message());
+    return UnwrapResult::kError;
+  }
+  *value = *r;
+  std::string name = u.label;
+  lbs->Del(name);
+  return UnwrapResult::kSample;
+}
+
+}  // namespace logstack::logstore::pipeline
