@@ -36,8 +36,10 @@ class TemplateData {
   virtual ~TemplateData() = default;
   // The value of label `name`, or nullopt when absent (renders as "").
   virtual std::optional<std::string_view> Label(std::string_view name) const = 0;
-  virtual std::string_view Line() const = 0;       // __line__
-  virtual int64_t TimestampNs() const = 0;         // __timestamp__
+  virtual std::string_view Line() const = 0;  // __line__
+  virtual int64_t TimestampNs() const = 0;    // __timestamp__
+  // The wall clock for `now`, in Unix nanoseconds. Tests override it.
+  virtual int64_t NowNs() const;
 };
 
 class Template {

@@ -1,0 +1,145 @@
+// Time functions: sprig's date, toDate, now and unixEpoch, and Loki's
+// unixEpochMillis, unixEpochNanos, toDateInZone and unixToTime. Times are
+// UTC (the zone Loki runs in); toDateInZone knows only UTC.
+
+#include <chrono>
+#include <string>
+
+#include "logstore/template/functions.h"
+#include "logstore/template/go_fmt.h"
+#include "logstore/template/go_time.h"
+
+namespace logstack::logstore::tmpl {
+
+int64_t TemplateData::NowNs() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+using Args = std::span<Value>;
+
+GoTime FromUnixNs(int64_t ns) {
+  int64_t sec = ns / 1000000000;
+  int64_t nsec = ns % 1000000000;
+  if (nsec < 0) {
+    nsec += 1000000000;
+    --sec;
+  }
+  return GoTime{sec, static_cast<int32_t>(nsec)};
+}
+
+Status StrResult(std::string s, Value* out) {
+  *out = Value::String(std::move(s));
+  return Status::Ok();
+}
+
+// sprig's date(fmt, date): a time, or Unix seconds as int/int64; anything
+// else formats the current time.
+Status FnDate(Args a, const CallContext& c, Value* out) {
+  GoTime t;
+  switch (a[1].kind()) {
+    case Value::Kind::kTime:
+      t = a[1].time();
+      break;
+    case Value::Kind::kInt:
+    case Value::Kind::kInt64:
+      t = GoTime{a[1].int_value(), 0};
+      break;
+    default:
+      t = FromUnixNs(c.data->NowNs());
+  }
+  std::string s;
+  AppendGoTimeFormat(t, a[0].str(), &s);
+  return StrResult(std::move(s), out);
+}
+
+// sprig's toDate drops the parse error and returns Go's zero time.
+Status FnToDate(Args a, const CallContext&, Value* out) {
+  std::optional<GoTime> t = ParseGoTime(a[0].str(), a[1].str());
+  *out = Value::Time(t ? *t : GoTime{kZeroTimeSec, 0});
+  return Status::Ok();
+}
+
+Status FnToDateInZone(Args a, const CallContext&, Value* out) {
+  std::optional<GoTime> t = ParseGoTime(a[0].str(), a[2].str());
+  *out = Value::Time(t ? *t : GoTime{kZeroTimeSec, 0});
+  return Status::Ok();
+}
+
+Status FnNow(Args, const CallContext& c, Value* out) {
+  *out = Value::Time(FromUnixNs(c.data->NowNs()));
+  return Status::Ok();
+}
+
+Status FnUnixEpoch(Args a, const CallContext&, Value* out) {
+  return StrResult(std::to_string(a[0].time().sec), out);
+}
+
+// Go's UnixMilli/UnixNano: wrapping int64 arithmetic.
+Status FnUnixEpochMillis(Args a, const CallContext&, Value* out) {
+  GoTime t = a[0].time();
+  uint64_t ms = static_cast<uint64_t>(t.sec) * 1000u + static_cast<uint64_t>(t.nsec / 1000000);
+  return StrResult(std::to_string(static_cast<int64_t>(ms)), out);
+}
+
+Status FnUnixEpochNanos(Args a, const CallContext&, Value* out) {
+  GoTime t = a[0].time();
+  uint64_t ns = static_cast<uint64_t>(t.sec) * 1000000000u + static_cast<uint64_t>(t.nsec);
+  return StrResult(std::to_string(static_cast<int64_t>(ns)), out);
+}
+
+// Loki's unixToTime: the unit is told by the number of digits: 5 days,
+// 10 seconds, 13 milliseconds, 16 microseconds, 19 nanoseconds.
+Status FnUnixToTime(Args a, const CallContext&, Value* out) {
+  std::string_view s = a[0].str();
+  int64_t v;
+  bool digits_only = !s.empty();
+  for (char ch : s) digits_only = digits_only && ((ch >= '0' && ch <= '9') || ch == '-');
+  if (!digits_only || !GoParseInt(s, &v)) {
+    return CallError("unable to parse time '" + std::string(s) + "': strconv.ParseInt: parsing \"" +
+                     std::string(s) + "\": invalid syntax");
+  }
+  GoTime t;
+  switch (s.size()) {
+    case 5:
+      t = GoTime{v * 86400, 0};
+      break;
+    case 10:
+      t = GoTime{v, 0};
+      break;
+    case 13:
+      t = FromUnixNs(v * 1000000);
+      break;
+    case 16:
+      t = FromUnixNs(v * 1000);
+      break;
+    case 19:
+      t = FromUnixNs(v);
+      break;
+    default:
+      return CallError("unable to parse time '" + std::string(s) + "' length " +
+                       std::to_string(s.size()) + " did not match any expected lengths");
+  }
+  *out = Value::Time(t);
+  return Status::Ok();
+}
+
+constexpr FuncDef kTime[] = {
+    {"date", "sa", FnDate},
+    {"toDate", "ss", FnToDate},
+    {"toDateInZone", "sss", FnToDateInZone},
+    {"now", "", FnNow},
+    {"unixEpoch", "t", FnUnixEpoch},
+    {"unixEpochMillis", "t", FnUnixEpochMillis},
+    {"unixEpochNanos", "t", FnUnixEpochNanos},
+    {"unixToTime", "s", FnUnixToTime},
+};
+
+}  // namespace
+
+std::span<const FuncDef> TimeFunctions() { return kTime; }
+
+}  // namespace logstack::logstore::tmpl
