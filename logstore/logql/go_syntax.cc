@@ -398,7 +398,7 @@ void ShortestDigits(double v, std::string* digits, int* exp10) {
 std::string FormatFloatF(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  if (v == 0) return "0";  // also -0: "-0" would lex as a duration
   std::string digits;
   int exp10;
   ShortestDigits(v, &digits, &exp10);
@@ -416,7 +416,7 @@ std::string FormatFloatF(double v) {
 std::string FormatFloatV(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  if (v == 0) return "0";  // also -0: "-0" would lex as a duration
   std::string digits;
   int exp10;
   ShortestDigits(v, &digits, &exp10);
