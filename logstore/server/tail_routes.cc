@@ -34,8 +34,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr size_t kQueueCapacity = 1000;        // entries waiting per tailer
-constexpr size_t kMaxDroppedKept = 1000;       // dropped entries reported per frame, at most
+constexpr size_t kMaxDroppedKept = 10000;      // dropped entries remembered between frames, at most
 constexpr size_t kMaxPendingBytes = 1u << 20;  // unsent frame bytes before draining stops
+constexpr size_t kFrameBytes = 256u << 10;     // line bytes per frame, about
 constexpr auto kTick = 100ms;
 constexpr int64_t kMaxDelayForSeconds = 5;
 constexpr int64_t kMaxHistory = 5000;
@@ -85,10 +86,14 @@ class TailQueue : public TailSink {
     }
   }
 
-  // Moves up to `max` queued entries and every dropped one out.
-  void Take(size_t max, std::vector<TailItem>* items, std::vector<DroppedItem>* dropped) {
+  // Moves queued entries out, up to `max` of them and about `max_bytes` of
+  // lines, and every dropped one.
+  void Take(size_t max, size_t max_bytes, std::vector<TailItem>* items,
+            std::vector<DroppedItem>* dropped) {
     std::lock_guard<std::mutex> lock(mu_);
-    while (!items_.empty() && items->size() < max) {
+    size_t bytes = 0;
+    while (!items_.empty() && items->size() < max && bytes < max_bytes) {
+      bytes += items_.front().line.size();
       items->push_back(std::move(items_.front()));
       items_.pop_front();
     }
@@ -154,11 +159,14 @@ class TailSession : public std::enable_shared_from_this<TailSession> {
 
   void Tick() {
     if (ws_->closed()) return;
-    if (ws_->pending_bytes() < kMaxPendingBytes) {
+    // Frames go out while the client keeps up; otherwise entries stay queued
+    // (and the queue drops what does not fit).
+    while (ws_->pending_bytes() < kMaxPendingBytes) {
       std::vector<TailItem> fresh;
       std::vector<DroppedItem> dropped;
       size_t room = held_.size() < kQueueCapacity ? kQueueCapacity - held_.size() : 0;
-      queue_->Take(room, &fresh, &dropped);
+      queue_->Take(room, kFrameBytes, &fresh, &dropped);
+      bool took = !fresh.empty();
       for (auto& it : fresh) {
         // Entries pushed while the history was read may be in both.
         if (!history_keys_.empty() && history_keys_.count(Key(it))) continue;
@@ -180,6 +188,7 @@ class TailSession : public std::enable_shared_from_this<TailSession> {
         std::string frame = Frame(ready, dropped);
         if (!frame.empty()) ws_->SendText(std::move(frame));
       }
+      if (!took) break;
     }
     Schedule();
   }
