@@ -134,8 +134,9 @@ http::Response VolumeHandler(ApiContext* ctx, const http::Request& req, Store* s
     }
   }
 
-  // Buckets [start + i*step, start + (i+1)*step), the last one closed at end;
-  // Loki stamps each with its last millisecond, the last one with end.
+  // Buckets [start + i*step, start + (i+1)*step) up to end, the last one
+  // closed at end; Loki stamps each with its last millisecond, the last one
+  // with end (08:00-09:00 by 20m: 08:19:59.999, 08:39:59.999, 09:00).
   int64_t step = r->end - r->start + 1;
   if (range) {
     int64_t span = r->end - r->start;
@@ -161,8 +162,8 @@ http::Response VolumeHandler(ApiContext* ctx, const http::Request& req, Store* s
     std::vector<std::pair<int64_t, uint64_t>> points;
   };
   std::map<Labels, Series> groups;
-  for (int64_t from = r->start; from <= r->end; from += step) {
-    bool last = !range || from + step > r->end;
+  for (int64_t from = r->start; from < r->end || from == r->start; from += step) {
+    bool last = !range || from + step >= r->end;
     int64_t to = last ? EndExclusive(r->end) : from + step;
     int64_t stamp = !range ? r->end : (last ? r->end : to - kMillisecond);
     auto vols = store->Volumes(tenant, *matchers, from, to);
