@@ -32,6 +32,7 @@ struct ServerConfig {
   int64_t http_threads = 2;
   uint64_t http_body_limit = 512ull << 20;
   int64_t query_threads = 2;
+  int64_t query_parallelism = 0;  // 0: one worker per core
   std::string log_level = "info";
   std::string log_format = "logfmt";
 };
@@ -70,6 +71,7 @@ int Run(int argc, char** argv) {
   http_cfg.Read("threads", &sc.http_threads);
   http_cfg.ReadBytes("body_limit", &sc.http_body_limit);
   root.Child("query").Read("threads", &sc.query_threads);
+  root.Child("query").Read("parallelism", &sc.query_parallelism);
   logstore::StoreOptions opts;
   logstore::ReadStoreOptions(root, &opts);
   Status cs = root.Finish();
@@ -94,7 +96,9 @@ int Run(int argc, char** argv) {
   so.body_limit = sc.http_body_limit;
   http::Server server(so);
   logstore::Api api(&RealClock::Default(), &registry, opts.auth_enabled,
-                    static_cast<int>(sc.query_threads));
+                    static_cast<int>(sc.query_threads),
+                    sc.query_parallelism > 0 ? static_cast<int>(sc.query_parallelism)
+                                             : static_cast<int>(std::thread::hardware_concurrency()));
   api.Register(&server);
   // Listen first so /ready can answer 503 while the WAL replays.
   Status ss = server.Start();

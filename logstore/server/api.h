@@ -22,13 +22,17 @@ namespace logstack::logstore {
 
 class Api {
  public:
-  Api(Clock* clock, metrics::Registry* registry, bool auth_enabled, int query_threads);
+  // query_threads serve requests; query_parallelism workers split each
+  // query's streams.
+  Api(Clock* clock, metrics::Registry* registry, bool auth_enabled, int query_threads,
+      int query_parallelism = 2);
   ~Api();
 
   // Adds every route to the server.
   void Register(http::Server* server);
   // Makes the API ready. The store must outlive the Api or be cleared first.
-  void SetStore(Store* store) { store_.store(store); }
+  // SetStore(nullptr) makes it unready again.
+  void SetStore(Store* store);
 
  private:
   struct Impl;

@@ -1,0 +1,54 @@
+#pragma once
+
+// Range aggregations: entries become samples (1 per line, the line's bytes,
+// or an unwrapped label's value) and each sample is folded into every step
+// whose window (t - offset - range, t - offset] holds it. Memory is bounded
+// by series x steps; only quantile_over_time and rate_counter keep the
+// window's samples themselves.
+//
+// Thread safety: EvalSamples may run concurrently for different queries.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+#include "logstore/engine/matrix.h"
+#include "logstore/engine/query.h"
+#include "logstore/logql/ast.h"
+#include "logstore/store/store.h"
+
+namespace logstack::logstore::engine {
+
+struct SampleQuery {
+  const logql::RangeAggExpr* expr = nullptr;
+  StepGrid grid;
+  // Fail on samples that carry __error__ (Loki does when the range
+  // aggregation is not under a vector aggregation).
+  bool check_errors = true;
+  // The labels a parent `sum by/without` keeps, applied while extracting.
+  bool has_pushdown = false;
+  logql::Grouping pushdown;
+};
+
+struct SampleEnv {
+  Store* store = nullptr;
+  std::string tenant;
+  uint32_t max_series = 500;
+  int parallelism = 1;
+  // Runs fn(0..n-1), possibly in parallel, and returns when all are done.
+  std::function<void(size_t, const std::function<void(size_t)>&)> parallel_for;
+  // Accounts read bytes and lines; false means stop (limit, timeout, error).
+  std::function<bool(uint64_t bytes, uint64_t lines)> check;
+  // Why check() said stop, or a failure reported by a worker.
+  std::function<void(Status)> fail;
+  std::function<Status()> error;
+};
+
+StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, QueryStats* stats);
+
+// Prometheus' quantile over unsorted values (linear interpolation; phi < 0
+// is -Inf, phi > 1 is +Inf, no values is NaN).
+double Quantile(double phi, std::vector<double> values);
+
+}  // namespace logstack::logstore::engine
