@@ -1,5 +1,6 @@
 #include "logstore/template/parse.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -166,13 +167,15 @@ class Parser {
  private:
   enum class Item { kNode, kEnd, kElse, kError };
 
+  // Past the end, the last token (kEOF or kError) repeats; i_ still counts,
+  // so that backing up stays exact.
   const Token& Next() {
-    const Token& t = toks_[i_];
-    if (i_ + 1 < toks_.size()) ++i_;
+    const Token& t = toks_[std::min(i_, toks_.size() - 1)];
+    ++i_;
     last_ = &t;
     return t;
   }
-  const Token& Peek() const { return toks_[i_]; }
+  const Token& Peek() const { return toks_[std::min(i_, toks_.size() - 1)]; }
   const Token& NextNonSpace() {
     while (Peek().type == TokenType::kSpace) Next();
     return Next();
