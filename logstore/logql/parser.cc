@@ -231,6 +231,10 @@ int PatternNamedCaptures(std::string_view p) {
   return named;
 }
 
+// Nesting deeper than this is rejected, so that hostile queries cannot
+// exhaust the stack of this recursive parser.
+constexpr int kMaxDepth = 256;
+
 struct RangeBody {
   LogRange range;
   bool has_range = false;
@@ -255,6 +259,18 @@ class Parser {
     return t;
   }
   bool IsName(const Token& t) const { return t.kind == TK::kIdentifier && !t.bad; }
+
+  // Counts the nesting of the recursive rules; see kMaxDepth.
+  class DepthGuard {
+   public:
+    explicit DepthGuard(int* depth) : depth_(depth) { ++*depth_; }
+    ~DepthGuard() { --*depth_; }
+    bool TooDeep() const { return *depth_ > kMaxDepth; }
+
+   private:
+    int* depth_;
+  };
+  static Status TooDeep() { return SemanticError("query is nested too deeply"); }
 
   Status Unexpected(const Token& t, std::initializer_list<TK> expecting = {}) const {
     if (t.kind == TK::kError) return InvalidArgument(t.text);
@@ -285,11 +301,16 @@ class Parser {
   // ---- metric expressions ------------------------------------------------
 
   StatusOr<ExprPtr> Binary(int min_prec, bool allow_log) {
+    DepthGuard guard(&depth_);
+    if (guard.TooDeep()) return TooDeep();
     LOGSTACK_ASSIGN_OR_RETURN(ExprPtr lhs, Unary(allow_log));
-    while (true) {
+    // Left-associative chains deepen the tree too (printing and destroying
+    // it recurse): they count against the same limit.
+    for (int chain = 0;; chain++) {
       BinaryOp op;
       int prec;
       if (!BinaryOpOf(Peek().kind, &op, &prec) || prec < min_prec) break;
+      if (chain + depth_ > kMaxDepth) return TooDeep();
       if (lhs->IsLogQuery()) return Unexpected(Peek());
       Take();
       auto be = std::make_unique<BinaryExpr>();
@@ -591,6 +612,8 @@ class Parser {
   // optional unwrap and a range (before or after the pipeline), maybe in
   // parentheses. `in_paren`: a closing parenthesis may come before the range.
   StatusOr<RangeBody> ParseRangeBody(bool in_paren, bool range_optional) {
+    DepthGuard guard(&depth_);
+    if (guard.TooDeep()) return TooDeep();
     RangeBody rb;
     if (Peek().kind == TK::kLParen) {
       Take();
@@ -851,8 +874,11 @@ class Parser {
   // without precedence, so yacc shifts: they take everything to their
   // right. `and` binds tighter than `or`; both are left-associative.
   StatusOr<LabelFilterPtr> LabelFilter(int min_prec) {
+    DepthGuard guard(&depth_);
+    if (guard.TooDeep()) return TooDeep();
     LOGSTACK_ASSIGN_OR_RETURN(LabelFilterPtr left, LabelFilterPrimary());
-    while (true) {
+    for (int chain = 0;; chain++) {
+      if (chain + depth_ > kMaxDepth) return TooDeep();
       const Token& t = Peek();
       if (t.kind == TK::kComma || IsName(t) || t.kind == TK::kLParen) {
         if (t.kind == TK::kComma) Take();
@@ -1006,6 +1032,7 @@ class Parser {
 
   std::vector<Token> toks_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -346,6 +346,24 @@ TEST(ParserTest, SemanticErrors) {
             "parse error : invalid destination label name in label_replace: 1x");
 }
 
+TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
+  std::string q(100000, '(');
+  EXPECT_EQ(ErrorOf(q), "parse error : query is nested too deeply");
+  std::string f = "{a=\"b\"} | " + std::string(100000, '(');
+  EXPECT_EQ(ErrorOf(f), "parse error : query is nested too deeply");
+  std::string chain = "{a=\"b\"} |";
+  for (int i = 0; i < 10000; i++) chain += " x=\"1\"";
+  EXPECT_EQ(ErrorOf(chain), "parse error : query is nested too deeply");
+  std::string sum = "1";
+  for (int i = 0; i < 10000; i++) sum += " + 1";
+  EXPECT_EQ(ErrorOf(sum), "parse error : query is nested too deeply");
+  std::string ors = "{a=\"b\"} | x=\"1\"";
+  for (int i = 0; i < 10000; i++) ors += " or x=\"1\"";
+  EXPECT_EQ(ErrorOf(ors), "parse error : query is nested too deeply");
+  std::string ok = std::string(50, '(') + "1" + std::string(50, ')');
+  EXPECT_EQ(Canon(ok), "1");
+}
+
 TEST(ParserTest, ParseMatchers) {
   auto m = ParseMatchers(R"({a="b", c=~"d.*"})");
   ASSERT_TRUE(m.ok()) << m.status().message();
