@@ -85,6 +85,15 @@ class Executor {
         out_->append(n.text);
         return Status::Ok();
       case Node::Kind::kAction: {
+        // The hot case, {{.label}}: the label's bytes straight to the output.
+        const Pipeline& p = *n.pipe;
+        if (p.decl.empty() && p.cmds.size() == 1 && p.cmds[0].args.size() == 1 &&
+            p.cmds[0].args[0].kind == Arg::Kind::kField && p.cmds[0].args[0].fields.size() == 1 &&
+            dot.kind() == Value::Kind::kMap) {
+          std::optional<std::string_view> v = data_.Label(p.cmds[0].args[0].fields[0]);
+          if (v) out_->append(*v);
+          return Status::Ok();
+        }
         Value v;
         LOGSTACK_RETURN_IF_ERROR(EvalPipeline(*n.pipe, dot, &v));
         if (n.pipe->decl.empty()) AppendValue(v, true, out_);

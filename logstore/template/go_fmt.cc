@@ -157,6 +157,7 @@ void FmtInteger(uint64_t u, bool negative, int base, char verb, Spec spec, std::
 void FmtFloat(double f, char verb, Spec spec, std::string* out) {
   std::string num;
   char fmt = verb == 'v' ? 'g' : (verb == 'F' ? 'f' : verb);
+  if (spec.prec < 0 && fmt != 'g' && fmt != 'G') spec.prec = 6;  // %e and %f default to 6
   AppendGoFloat(f, fmt, spec.prec, &num);
   // Go adds the sign explicitly, so that flags and zero padding apply.
   if (num[0] != '-' && num[0] != '+') num.insert(num.begin(), '+');
