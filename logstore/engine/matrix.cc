@@ -246,11 +246,28 @@ StepValue SetOperation(const logql::BinaryExpr& e, StepValue lhs, StepValue rhs,
         if (rhs.series[j].has[t] && seen.count(rsig[j])) rhs.series[j].has[t] = 0;
       }
     }
+    // A right-hand series with the same labels as a left-hand one fills the
+    // left one's gaps: one label set is one series.
+    std::unordered_map<std::string, size_t> by_labels;
     for (auto& s : lhs.series) {
-      if (!s.Empty()) out.series.push_back(std::move(s));
+      if (s.Empty()) continue;
+      by_labels.emplace(Key(s.labels), out.series.size());
+      out.series.push_back(std::move(s));
     }
     for (auto& s : rhs.series) {
-      if (!s.Empty()) out.series.push_back(std::move(s));
+      if (s.Empty()) continue;
+      auto it = by_labels.find(Key(s.labels));
+      if (it == by_labels.end()) {
+        out.series.push_back(std::move(s));
+        continue;
+      }
+      StepSeries& dst = out.series[it->second];
+      for (size_t t = 0; t < n; ++t) {
+        if (s.has[t] && !dst.has[t]) {
+          dst.v[t] = s.v[t];
+          dst.has[t] = 1;
+        }
+      }
     }
     return out;
   }

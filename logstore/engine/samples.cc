@@ -114,9 +114,14 @@ void Merge(RangeOp op, Acc& x, const Acc& y) {
   x.b += y.b;
 }
 
-// Prometheus' extrapolated rate of a counter over (start, end].
-double CounterRate(std::vector<std::pair<int64_t, double>>& s, int64_t start, int64_t end,
-                   double range_s, bool* ok) {
+// rate_counter as Loki 3.4 computes it: Prometheus' extrapolated counter
+// rate, but with the window taken as [first sample - range in milliseconds,
+// last sample] on nanosecond timestamps and durations divided by 1000. The
+// effect is almost no extrapolation: increase / range, scaled by
+// (sampled + range_ms / 1000) / sampled in those units. The recorded answers
+// pin this down to the last digit.
+double CounterRate(std::vector<std::pair<int64_t, double>>& s, double range_s, int64_t range_ns,
+                   bool* ok) {
   std::sort(s.begin(), s.end(), [](auto& a, auto& b) { return a.first < b.first; });
   if (s.size() < 2) {
     *ok = false;
@@ -127,9 +132,11 @@ double CounterRate(std::vector<std::pair<int64_t, double>>& s, int64_t start, in
   for (size_t i = 1; i < s.size(); ++i) {
     if (s[i].second < s[i - 1].second) result += s[i - 1].second;
   }
-  double to_start = static_cast<double>(s.front().first - start) / 1e9;
-  double to_end = static_cast<double>(end - s.back().first) / 1e9;
-  double sampled = static_cast<double>(s.back().first - s.front().first) / 1e9;
+  const int64_t range_ms = range_ns / 1'000'000;
+  double to_start = static_cast<double>(range_ms) / 1000.0;
+  double to_end = 0;
+  double sampled = static_cast<double>(s.back().first - s.front().first) / 1000.0;
+  if (sampled == 0) return 0;
   double avg_gap = sampled / static_cast<double>(s.size() - 1);
   if (result > 0 && s.front().second >= 0) {
     double to_zero = sampled * (s.front().second / result);
@@ -139,7 +146,6 @@ double CounterRate(std::vector<std::pair<int64_t, double>>& s, int64_t start, in
   double interval = sampled;
   interval += to_start < threshold ? to_start : avg_gap / 2;
   interval += to_end < threshold ? to_end : avg_gap / 2;
-  if (sampled == 0) return 0;
   return result * (interval / sampled) / range_s;
 }
 
@@ -342,7 +348,8 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
   if (Status st = env.error(); !st.ok()) return st;
 
   // Merge the workers' series.
-  std::unordered_map<std::string, SeriesAcc> all = std::move(maps[0]);
+  std::unordered_map<std::string, SeriesAcc> all;
+  if (workers > 0) all = std::move(maps[0]);
   for (size_t w = 1; w < workers; ++w) {
     for (auto& [key, s] : maps[w]) {
       auto it = all.find(key);
@@ -425,8 +432,7 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
         }
         case RangeOp::kRateCounter: {
           bool ok = false;
-          int64_t end = g.At(k) - r.offset_ns;
-          v = CounterRate(sa.samples[k], end - r.range_ns, end, range_s, &ok);
+          v = CounterRate(sa.samples[k], range_s, r.range_ns, &ok);
           if (!ok) continue;
           break;
         }

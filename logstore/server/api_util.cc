@@ -101,6 +101,10 @@ StatusOr<int64_t> ParseRfc3339(std::string_view s) {
     return bad();
   }
   if (i != s.size()) return bad();
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 59) {
+    return bad();
+  }
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset;
   return secs * kSecond + frac;
