@@ -150,7 +150,7 @@ class OutputStreams {
 StatusOr<QueryResult> ExecLogQuery(Engine::Impl* impl, const logql::LogSelectorExpr& sel,
                                    QueryContext* ctx, QueryStats* stats) {
   const QueryParams& p = *ctx->params;
-  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto, pipeline::CompilePipeline(sel.stages));
+  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto, CompileForQuery(pipeline::CompilePipeline(sel.stages)));
   const bool forward = p.direction == Direction::kForward;
   LOGSTACK_ASSIGN_OR_RETURN(
       std::vector<StreamSelection> streams,

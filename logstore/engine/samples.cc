@@ -196,10 +196,10 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
   const StepGrid& g = q.grid;
   const RangeOp op = e.op;
   LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto,
-                            pipeline::CompilePipeline(r.selector->stages));
+                            CompileForQuery(pipeline::CompilePipeline(r.selector->stages)));
   pipeline::PipelinePtr post_proto;
   if (r.unwrap && !r.unwrap->post_filters.empty()) {
-    LOGSTACK_ASSIGN_OR_RETURN(post_proto, pipeline::CompileLabelFilters(r.unwrap->post_filters));
+    LOGSTACK_ASSIGN_OR_RETURN(post_proto, CompileForQuery(pipeline::CompileLabelFilters(r.unwrap->post_filters)));
   }
   const std::optional<logql::Grouping> grouping =
       e.grouping ? e.grouping : (q.has_pushdown ? std::optional(q.pushdown) : std::nullopt);

@@ -16,6 +16,7 @@
 #include "logstore/engine/matrix.h"
 #include "logstore/engine/query.h"
 #include "logstore/logql/ast.h"
+#include "logstore/pipeline/stage.h"
 #include "logstore/store/store.h"
 
 namespace logstack::logstore::engine {
@@ -46,6 +47,12 @@ struct SampleEnv {
 };
 
 StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, QueryStats* stats);
+
+// A pipeline compile error as Loki reports it: a parse error, status 400.
+inline StatusOr<pipeline::PipelinePtr> CompileForQuery(StatusOr<pipeline::PipelinePtr> p) {
+  if (p.ok()) return p;
+  return InvalidArgument("parse error : " + p.status().message());
+}
 
 // Prometheus' quantile over unsorted values (linear interpolation; phi < 0
 // is -Inf, phi > 1 is +Inf, no values is NaN).
