@@ -244,7 +244,9 @@ TEST_F(MetadataRoutesTest, DetectedFieldsFromLogfmtJsonAndMetadata) {
       "/loki/api/v1/detected_fields",
       {{"query", R"({app="order"} |= "error")"}, {"start", Ns(t0_)}, {"end", Ns(t0_ + 60 * kSec)}});
   for (const auto& x : f["fields"]) {
-    if (x["label"] == "status") EXPECT_EQ(x["cardinality"], 1);
+    if (x["label"] == "status") {
+      EXPECT_EQ(x["cardinality"], 1);
+    }
   }
   EXPECT_EQ(Get("/loki/api/v1/detected_fields", {{"query", R"(rate({app="x"}[1m]))"}}).status, 400);
   EXPECT_EQ(
