@@ -189,9 +189,9 @@ class IpFilter : public Filter {
   IpFilter(std::string name, bool negate, IpMatcher m)
       : name_(std::move(name)), negate_(negate), m_(std::move(m)) {}
   bool Eval(LabelsBuilder* lbs) const override {
-    if (lbs->HasError()) return true;
     auto v = lbs->Get(name_);
     if (!v) return false;
+    if (lbs->HasError()) return true;
     bool ok = m_.MatchText(*v);
     return negate_ ? !ok : ok;
   }
