@@ -256,6 +256,71 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ConformanceTest,
                            return s;
                          });
 
+// `sum [by (...)] (count_over_time({...} | pipeline [1h]))` at a whole hour:
+// counts every line through the pipeline (no limit), so these check the
+// runtime over the whole data set.
+TEST(ConformanceCounts, CountsByLabelMatchLoki) {
+  const Corpus* corpus = GetCorpus();
+  if (corpus == nullptr) GTEST_SKIP() << "no corpus at " << CorpusDir();
+  int run = 0;
+  for (const auto& c : corpus->cases["cases"]) {
+    std::string query = c["params"].value("query", "");
+    if (c["endpoint"] != "query" || c["expect"]["status"] != 200) continue;
+    auto e = logql::ParseExpr(query);
+    if (!e.ok()) continue;
+    auto* sum = dynamic_cast<logql::VectorAggExpr*>(e->get());
+    if (sum == nullptr || sum->op != logql::VectorOp::kSum ||
+        (sum->grouping && sum->grouping->without)) {
+      continue;
+    }
+    auto* count = dynamic_cast<logql::RangeAggExpr*>(sum->inner.get());
+    if (count == nullptr || count->op != logql::RangeOp::kCountOverTime ||
+        count->range.range_ns != 3600LL * 1000000000 || count->range.offset_ns != 0) {
+      continue;
+    }
+    const int64_t end = ParseTime(c["params"]["time"]);
+    auto p = CompilePipeline(count->range.selector->stages);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    std::map<std::string, int64_t> got;
+    for (const Stream& s : corpus->streams) {
+      if (!SelectorMatches(count->range.selector->matchers, s.labels)) continue;
+      PipelinePtr pl = (*p)->Clone();
+      LabelsBuilder lbs(&s.labels);
+      std::set<std::pair<int64_t, std::string>> seen;
+      for (const Entry& en : s.entries) {
+        if (en.ts <= end - 3600LL * 1000000000 || en.ts > end) continue;
+        if (!seen.insert({en.ts, en.line}).second) continue;
+        std::vector<LabelRef> md;
+        for (const auto& [k, v] : en.metadata) md.push_back(LabelRef{k, v});
+        lbs.Reset(md);
+        std::string_view line = en.line;
+        if (!pl->Process(en.ts, &line, &lbs)) continue;
+        Labels key;
+        if (sum->grouping) {
+          for (const auto& name : sum->grouping->labels) {
+            auto v = lbs.Get(name);
+            if (v && !v->empty()) key.push_back(Label{name, std::string(*v)});
+          }
+          std::sort(key.begin(), key.end());
+        }
+        got[LabelsString(key)]++;
+      }
+    }
+    std::map<std::string, int64_t> want;
+    for (const auto& r : c["expect"]["data"]["result"]) {
+      Labels key;
+      for (auto it = r["metric"].begin(); it != r["metric"].end(); ++it) {
+        key.push_back(Label{it.key(), it.value().get<std::string>()});
+      }
+      std::sort(key.begin(), key.end());
+      want[LabelsString(key)] = std::stoll(r["value"][1].get<std::string>());
+    }
+    EXPECT_EQ(got, want) << c["id"].get<std::string>() << ": " << query;
+    run++;
+  }
+  EXPECT_GT(run, 5);
+}
+
 // Compile errors Loki reports for stages, without "parse error : ".
 TEST(ConformanceErrors, StageErrorsMatchLoki) {
   const Corpus* corpus = GetCorpus();
