@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "logstore/logql/parser.h"
 #include "logstore/model/labels.h"
 #include "logstore/pipeline/stage.h"
+#include "logstore/pipeline/unwrap.h"
 #include "tests/logstore/pipeline/test_query.h"
 
 namespace logstack::logstore::pipeline {
@@ -256,7 +258,8 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ConformanceTest,
                            return s;
                          });
 
-// `sum [by (...)] (count_over_time({...} | pipeline [1h]))` at a whole hour:
+// `sum [by (...)] (count_over_time({...} | pipeline [1h]))` and
+// `sum [by (...)] (sum_over_time({...} | pipeline | unwrap x [1h]))` at a whole hour:
 // counts every line through the pipeline (no limit), so these check the
 // runtime over the whole data set.
 TEST(ConformanceCounts, CountsByLabelMatchLoki) {
@@ -274,14 +277,22 @@ TEST(ConformanceCounts, CountsByLabelMatchLoki) {
       continue;
     }
     auto* count = dynamic_cast<logql::RangeAggExpr*>(sum->inner.get());
-    if (count == nullptr || count->op != logql::RangeOp::kCountOverTime ||
-        count->range.range_ns != 3600LL * 1000000000 || count->range.offset_ns != 0) {
+    if (count == nullptr || count->range.range_ns != 3600LL * 1000000000 ||
+        count->range.offset_ns != 0) {
       continue;
+    }
+    const bool is_sum = count->op == logql::RangeOp::kSumOverTime && count->range.unwrap;
+    if (count->op != logql::RangeOp::kCountOverTime && !is_sum) continue;
+    PipelinePtr post;
+    if (is_sum) {
+      auto pf = CompileLabelFilters(count->range.unwrap->post_filters);
+      ASSERT_TRUE(pf.ok()) << pf.status().message();
+      post = std::move(*pf);
     }
     const int64_t end = ParseTime(c["params"]["time"]);
     auto p = CompilePipeline(count->range.selector->stages);
     ASSERT_TRUE(p.ok()) << p.status().message();
-    std::map<std::string, int64_t> got;
+    std::map<std::string, double> got;
     for (const Stream& s : corpus->streams) {
       if (!SelectorMatches(count->range.selector->matchers, s.labels)) continue;
       PipelinePtr pl = (*p)->Clone();
@@ -295,6 +306,13 @@ TEST(ConformanceCounts, CountsByLabelMatchLoki) {
         lbs.Reset(md);
         std::string_view line = en.line;
         if (!pl->Process(en.ts, &line, &lbs)) continue;
+        double value = 1;
+        if (is_sum) {
+          UnwrapResult r = ExtractUnwrapped(*count->range.unwrap, &lbs, &value);
+          if (r == UnwrapResult::kSkip) continue;
+          if (!post->Process(en.ts, &line, &lbs)) continue;
+          ASSERT_FALSE(lbs.HasError()) << c["id"].get<std::string>();
+        }
         Labels key;
         if (sum->grouping) {
           for (const auto& name : sum->grouping->labels) {
@@ -303,22 +321,25 @@ TEST(ConformanceCounts, CountsByLabelMatchLoki) {
           }
           std::sort(key.begin(), key.end());
         }
-        got[LabelsString(key)]++;
+        got[LabelsString(key)] += value;
       }
     }
-    std::map<std::string, int64_t> want;
+    std::map<std::string, double> want;
     for (const auto& r : c["expect"]["data"]["result"]) {
       Labels key;
       for (auto it = r["metric"].begin(); it != r["metric"].end(); ++it) {
         key.push_back(Label{it.key(), it.value().get<std::string>()});
       }
       std::sort(key.begin(), key.end());
-      want[LabelsString(key)] = std::stoll(r["value"][1].get<std::string>());
+      want[LabelsString(key)] = std::stod(r["value"][1].get<std::string>());
     }
-    EXPECT_EQ(got, want) << c["id"].get<std::string>() << ": " << query;
+    ASSERT_EQ(got.size(), want.size()) << c["id"].get<std::string>() << ": " << query;
+    for (const auto& [k, v] : want) {
+      EXPECT_NEAR(got[k], v, 1e-9 * std::abs(v)) << c["id"].get<std::string>() << " " << k;
+    }
     run++;
   }
-  EXPECT_GT(run, 5);
+  EXPECT_GE(run, 14);
 }
 
 // Compile errors Loki reports for stages, without "parse error : ".
