@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <variant>
 #include <unordered_map>
 
 #include "logstore/model/labels.h"
@@ -175,6 +177,45 @@ std::string PipelineError(std::string_view err, const Labels& labels) {
          "__error__=\"\" )";
 }
 
+// The labels a `by` metric query can use, so parsers extract only those;
+// nullopt when a stage may read any label (templates) or the grouping keeps
+// everything not excluded.
+void FilterNames(const logql::LabelFilterExpr& f, std::vector<std::string>* out) {
+  if (f.left) FilterNames(*f.left, out);
+  if (f.right) FilterNames(*f.right, out);
+  if (f.matcher) out->push_back(f.matcher->name());
+  if (!f.name.empty()) out->push_back(f.name);
+}
+
+std::optional<std::vector<std::string>> ExtractionHints(
+    const logql::LogRange& r, const std::optional<logql::Grouping>& grouping) {
+  if (!grouping || grouping->without) return std::nullopt;
+  std::vector<std::string> names = grouping->labels;
+  for (const auto& st : r.selector->stages) {
+    if (std::holds_alternative<logql::LineFormatStage>(st)) return std::nullopt;
+    if (const auto* lf = std::get_if<logql::LabelFormatStage>(&st)) {
+      for (const auto& item : lf->items) {
+        if (item.is_template) return std::nullopt;
+        names.push_back(item.dst);
+        names.push_back(item.value);
+      }
+    } else if (const auto* f = std::get_if<logql::LabelFilterStage>(&st)) {
+      FilterNames(*f->expr, &names);
+    } else if (const auto* d = std::get_if<logql::DropStage>(&st)) {
+      for (const auto& item : d->items) names.push_back(item.name);
+    } else if (const auto* k = std::get_if<logql::KeepStage>(&st)) {
+      for (const auto& item : k->items) names.push_back(item.name);
+    }
+  }
+  if (r.unwrap) {
+    names.push_back(r.unwrap->label);
+    for (const auto& f : r.unwrap->post_filters) FilterNames(*f.expr, &names);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
 
 double Quantile(double phi, std::vector<double> values) {
@@ -203,6 +244,7 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
   }
   const std::optional<logql::Grouping> grouping =
       e.grouping ? e.grouping : (q.has_pushdown ? std::optional(q.pushdown) : std::nullopt);
+  const std::optional<std::vector<std::string>> hints = ExtractionHints(r, grouping);
 
   // Entries in (first window start, last step] shifted by the offset.
   const int64_t last_t = g.At(g.n - 1);
@@ -276,6 +318,7 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
     for (size_t si = next++; si < streams.size(); si = next++) {
       StreamSelection& sel = streams[si];
       pipeline::LabelsBuilder lbs(sel.labels);
+      if (hints) lbs.SetHints(&*hints);
       SeriesAcc* base = nullptr;
       EntryIterator* it = sel.it.get();
       while (it->Next()) {

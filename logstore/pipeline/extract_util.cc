@@ -37,6 +37,7 @@ void AppendSanitizedKey(std::string* out, std::string_view key, bool is_prefix) 
 }
 
 void SetExtracted(LabelsBuilder* lbs, std::string* name, std::string_view value) {
+  if (!lbs->Wanted(*name)) return;
   if (lbs->BaseHas(*name)) name->append("_extracted");
   if (lbs->ParsedHas(*name)) return;
   lbs->Set(LabelCategory::kParsed, *name, value);

@@ -31,7 +31,7 @@ class JsonFlatParser : public StageRuntime {
         name_.assign(prefix_);
         if (!name_.empty()) name_.push_back('_');
         AppendSanitizedKey(&name_, key, name_.empty());
-        if (name_.empty()) return {};
+        if (name_.empty() || !lbs_->Wanted(name_)) return {};
         if (type == json::Type::kString) {
           json::UnescapeForLabel(value, &value_);
           SetExtracted(lbs_, &name_, value_);

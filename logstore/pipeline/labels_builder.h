@@ -50,6 +50,23 @@ class LabelsBuilder {
   // True iff `name` is one of the stream's labels (parsers then write
   // name + "_extracted" instead).
   bool BaseHas(std::string_view name) const;
+  // Extraction hints: with a list set, parsers extract only these names
+  // (compared after sanitising and the "_extracted" suffix), as Loki does
+  // when a metric query only keeps a few labels. nullptr (the default)
+  // extracts everything. The list outlives the builder.
+  void SetHints(const std::vector<std::string>* names) { hints_ = names; }
+  // True iff a parser should extract `name` (already sanitised).
+  bool Wanted(std::string_view name) const {
+    if (hints_ == nullptr) return true;
+    for (const auto& h : *hints_) {
+      if (h.size() >= name.size() && std::string_view(h).substr(0, name.size()) == name &&
+          (h.size() == name.size() || std::string_view(h).substr(name.size()) == "_extracted")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // True iff the label was set by a parser/formatter for this entry.
   bool ParsedHas(std::string_view name) const;
 
@@ -91,6 +108,7 @@ class LabelsBuilder {
   size_t n_deleted_ = 0;
   std::string error_;
   std::string error_details_;
+  const std::vector<std::string>* hints_ = nullptr;
 };
 
 }  // namespace logstack::logstore::pipeline

@@ -35,7 +35,7 @@ class LogfmtParser : public StageRuntime {
       }
       name_.clear();
       AppendSanitizedKey(&name_, scan_.key(), true);
-      if (name_.empty()) continue;
+      if (name_.empty() || !lbs->Wanted(name_)) continue;
       std::string_view v = scan_.value();
       if (!scan_.has_value()) {
         if (!keep_empty_) continue;
