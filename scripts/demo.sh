@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, for now: start the log store on local disk with the default
-# config, push a few log lines (JSON) to it, and query them back with Loki's
+# config, push a few log lines (JSON) to it, and query them back with LogQL over Loki's
 # HTTP API. The first-run issue grows this into the full stack demo.
 set -euo pipefail
 bin_dir=${1:-build/bin}
@@ -43,6 +43,21 @@ curl -fsS -G "http://127.0.0.1:$port/loki/api/v1/query_range" \
 for s in d["data"]["result"]:
     print(json.dumps(s["stream"], sort_keys=True))
     for ts, line in s["values"]: print("   ", ts, line)'
+
+echo
+echo "\$ curl '/loki/api/v1/query_range?query={app=\"order\"} | logfmt | level=\"warn\" | line_format \"{{.msg}} ({{.latency}})\"'"
+curl -fsS -G "http://127.0.0.1:$port/loki/api/v1/query_range" \
+  --data-urlencode 'query={app="order"} | logfmt | level="warn" | line_format "{{.msg}} ({{.latency}})"' |
+  python3 -c 'import json,sys; d=json.load(sys.stdin)
+for s in d["data"]["result"]:
+    for ts, line in s["values"]: print("   ", ts, line)'
+
+echo
+echo "\$ curl '/loki/api/v1/query?query=sum by (app) (count_over_time({namespace=\"shop\"}[5m]))'"
+curl -fsS -G "http://127.0.0.1:$port/loki/api/v1/query" \
+  --data-urlencode 'query=sum by (app) (count_over_time({namespace="shop"}[5m]))' |
+  python3 -c 'import json,sys; d=json.load(sys.stdin)
+for s in d["data"]["result"]: print("   ", json.dumps(s["metric"]), s["value"][1])'
 
 echo
 echo "\$ curl /loki/api/v1/labels"

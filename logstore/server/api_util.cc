@@ -131,8 +131,9 @@ StatusOr<TimeRange> ParseRange(const http::Request& req, int64_t now, int64_t de
 }
 
 std::string Success(json data) {
-  json out = {{"status", "success"}, {"data", std::move(data)}};
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  // Loki's key order: status first.
+  return R"({"status":"success","data":)" +
+         data.dump(-1, ' ', false, json::error_handler_t::replace) + "}";
 }
 
 }  // namespace api_internal
