@@ -58,14 +58,22 @@ class LabelsBuilder {
   // True iff a parser should extract `name` (already sanitised).
   bool Wanted(std::string_view name) const {
     if (hints_ == nullptr) return true;
+    if (name.empty()) return false;
+    constexpr std::string_view kSuffix = "_extracted";
     for (const auto& h : *hints_) {
-      if (h.size() >= name.size() && std::string_view(h).substr(0, name.size()) == name &&
-          (h.size() == name.size() || std::string_view(h).substr(name.size()) == "_extracted")) {
+      // Cheap rejections first: this runs for every key of every line.
+      if ((h.size() != name.size() && h.size() != name.size() + kSuffix.size()) ||
+          h[0] != name[0]) {
+        continue;
+      }
+      if (std::string_view(h).substr(0, name.size()) == name &&
+          (h.size() == name.size() || std::string_view(h).substr(name.size()) == kSuffix)) {
         return true;
       }
     }
     return false;
   }
+  bool HasHints() const { return hints_ != nullptr; }
 
   // True iff the label was set by a parser/formatter for this entry.
   bool ParsedHas(std::string_view name) const;
@@ -102,7 +110,7 @@ class LabelsBuilder {
   };
   const Labels* stream_;
   std::span<const LabelRef> metadata_;
-  std::vector<Pair> set_;        // set_[0, n_set_) live; beyond: reusable buffers
+  std::vector<Pair> set_;  // set_[0, n_set_) live; beyond: reusable buffers
   size_t n_set_ = 0;
   std::vector<std::string> deleted_;
   size_t n_deleted_ = 0;

@@ -34,8 +34,14 @@ class LogfmtParser : public StageRuntime {
         continue;
       }
       name_.clear();
-      AppendSanitizedKey(&name_, scan_.key(), true);
-      if (name_.empty() || !lbs->Wanted(name_)) continue;
+      if (lbs->HasHints() && IsPlainKey(scan_.key())) {
+        // Sanitising would not change it: reject unwanted keys without copying.
+        if (!lbs->Wanted(scan_.key())) continue;
+        name_.assign(scan_.key());
+      } else {
+        AppendSanitizedKey(&name_, scan_.key(), true);
+        if (name_.empty() || !lbs->Wanted(name_)) continue;
+      }
       std::string_view v = scan_.value();
       if (!scan_.has_value()) {
         if (!keep_empty_) continue;

@@ -44,4 +44,16 @@ void AppendSanitizedKey(std::string* out, std::string_view key, bool is_prefix);
 // place (REQUIRES: a scratch string the caller owns).
 void SetExtracted(LabelsBuilder* lbs, std::string* name, std::string_view value);
 
+// True iff `key` is [A-Za-z_][A-Za-z0-9_]*, which AppendSanitizedKey keeps
+// as it is.
+inline bool IsPlainKey(std::string_view key) {
+  if (key.empty() || (key[0] >= '0' && key[0] <= '9')) return false;
+  for (char c : key) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace logstack::logstore::pipeline
