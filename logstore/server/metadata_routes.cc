@@ -478,7 +478,9 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
              }
              auto r = ParseRange(req, ctx->clock->NowNanos(), kDefaultSpan);
              if (!r.ok()) return Error(400, r.status().message());
-             auto line_limit = IntParam(req, "line_limit", 1000);
+             // Loki 3.4 reads at most 100 lines unless told otherwise (its
+             // recorded cardinalities match the newest 100 entries).
+             auto line_limit = IntParam(req, "line_limit", 100);
              if (!line_limit.ok()) return Error(400, line_limit.status().message());
              auto field_limit = IntParam(req, value_of.empty() ? "field_limit" : "limit", 1000);
              if (!field_limit.ok()) return Error(400, field_limit.status().message());
@@ -529,8 +531,10 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                 [](http::Request& req, http::Responder respond) {
                   auto expr = logql::ParseExpr(req.Param("query"));
                   if (!expr.ok()) {
-                    json err = {{"status", "invalid-query"}, {"error", expr.status().message()}};
-                    return respond(http::Response::Json(400, err.dump()));
+                    // Loki writes "status" before "error"; nlohmann sorts keys.
+                    std::string err = R"({"status":"invalid-query","error":)" +
+                                      json(expr.status().message()).dump() + "}";
+                    return respond(http::Response::Json(400, std::move(err)));
                   }
                   respond(http::Response::Json(200, Success(logql::Format(**expr))));
                 });

@@ -57,7 +57,7 @@ TEST(ApiTest, NotReadyUntilTheStoreIsSet) {
   labels = testutil::HttpDo("GET", base + "/loki/api/v1/labels");
   ASSERT_TRUE(labels.ok());
   EXPECT_EQ(labels->status, 200);
-  EXPECT_EQ(labels->body, R"({"data":[],"status":"success"})");
+  EXPECT_EQ(labels->body, R"({"status":"success","data":[]})");
   api.SetStore(nullptr);
   server.Stop();
 }
