@@ -1,5 +1,7 @@
 #include "logstore/chunk/chunk_reader.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -22,7 +24,7 @@ class BlockCursor {
   // Returns true iff positioned; false when the block holds no entry in range
   // or on an error, which is then stored in *status.
   bool Load(const BlockSource& src, size_t index, int64_t from, int64_t to, Direction dir,
-            Status* status) {
+            const BlockFilter* filter, Status* status) {
     src_ = &src;
     index_ = index;
     from_ = from;
@@ -48,6 +50,11 @@ class BlockCursor {
         return false;
       }
       payload = buf_;
+    }
+    if (filter != nullptr && !filter->MayMatch(payload)) {
+      filter->skipped_bytes.fetch_add(src.meta.raw_len, std::memory_order_relaxed);
+      filter->skipped_entries.fetch_add(src.meta.entries, std::memory_order_relaxed);
+      return false;  // no wanted line here
     }
     rest_ = payload;
     prev_ts_ = src.meta.min_ts;
@@ -164,8 +171,9 @@ class BlockCursor {
 class BlockMergeIterator final : public EntryIterator {
  public:
   BlockMergeIterator(std::shared_ptr<const void> owner, std::vector<BlockSource> blocks,
-                     int64_t from, int64_t to, Direction dir)
+                     int64_t from, int64_t to, Direction dir, BlockFilterPtr filter)
       : owner_(std::move(owner)),
+        filter_(std::move(filter)),
         blocks_(std::move(blocks)),
         from_(from),
         to_(to),
@@ -211,7 +219,7 @@ class BlockMergeIterator final : public EntryIterator {
       next_pending_++;
       BlockCursor* c = Acquire();
       if (c->Load(blocks_[index], index, from_, to_,
-                  forward_ ? Direction::kForward : Direction::kBackward, &status_)) {
+                  forward_ ? Direction::kForward : Direction::kBackward, filter_.get(), &status_)) {
         Push(c);
       } else {
         free_.push_back(c);
@@ -255,6 +263,7 @@ class BlockMergeIterator final : public EntryIterator {
   }
 
   const std::shared_ptr<const void> owner_;
+  const BlockFilterPtr filter_;
   const std::vector<BlockSource> blocks_;
   const int64_t from_;
   const int64_t to_;
@@ -274,10 +283,19 @@ Status BadBlock(size_t index, const BlockMeta& meta, const std::string& what) {
 
 }  // namespace
 
+bool BlockFilter::MayMatch(std::string_view payload) const {
+  for (const auto& lit : literals) {
+    if (lit.empty()) continue;
+    if (memmem(payload.data(), payload.size(), lit.data(), lit.size()) == nullptr) return false;
+  }
+  return true;
+}
+
 EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
                                   std::vector<BlockSource> blocks, int64_t from, int64_t to,
-                                  Direction dir) {
-  return std::make_unique<BlockMergeIterator>(std::move(owner), std::move(blocks), from, to, dir);
+                                  Direction dir, BlockFilterPtr filter) {
+  return std::make_unique<BlockMergeIterator>(std::move(owner), std::move(blocks), from, to, dir,
+                                              std::move(filter));
 }
 
 StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes) {
@@ -327,14 +345,15 @@ ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding,
   for (const BlockMeta& b : blocks_) entries_ += b.entries;
 }
 
-EntryIteratorPtr ChunkReader::Iterator(int64_t from, int64_t to, Direction dir) const {
+EntryIteratorPtr ChunkReader::Iterator(int64_t from, int64_t to, Direction dir,
+                                       BlockFilterPtr filter) const {
   std::vector<BlockSource> sources;
   sources.reserve(blocks_.size());
   for (const BlockMeta& b : blocks_) {
     sources.push_back(BlockSource{b, std::string_view(bytes_).substr(b.offset, b.compressed_len),
                                   encoding_, /*verify_crc=*/true});
   }
-  return NewBlockIterator(shared_from_this(), std::move(sources), from, to, dir);
+  return NewBlockIterator(shared_from_this(), std::move(sources), from, to, dir, std::move(filter));
 }
 
 }  // namespace logstack::logstore::chunk

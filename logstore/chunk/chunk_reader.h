@@ -17,6 +17,7 @@
 // time and shares ownership of the reader, so it may outlive every other
 // reference to it.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,22 @@ struct BlockSource {
   bool verify_crc = true;  // false for bytes that never left this process's memory
 };
 
+// A read hint from a query: literals every wanted line contains. A block
+// whose decompressed payload lacks one of them holds no wanted line, so its
+// entries are never decoded or returned. The filter counts what it skipped,
+// for the query's statistics.
+//
+// Thread safety: MayMatch and the counters may be used from many threads.
+struct BlockFilter {
+  std::vector<std::string> literals;  // case-sensitive; none = every block
+  mutable std::atomic<uint64_t> skipped_bytes{0};
+  mutable std::atomic<uint64_t> skipped_entries{0};
+
+  // True iff `payload` contains every literal.
+  bool MayMatch(std::string_view payload) const;
+};
+using BlockFilterPtr = std::shared_ptr<BlockFilter>;
+
 // Returns an iterator over the entries with from <= ts < to of `blocks`, in
 // timestamp order for `dir`, merging blocks that overlap in time.
 //
@@ -50,9 +67,11 @@ struct BlockSource {
 //
 // `owner` keeps the bytes of every blocks[i].data alive; the iterator holds it
 // until it is destroyed.
+//
+// With a `filter`, blocks it rules out are skipped after decompression.
 EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
                                   std::vector<BlockSource> blocks, int64_t from, int64_t to,
-                                  Direction dir);
+                                  Direction dir, BlockFilterPtr filter = nullptr);
 
 class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
  private:
@@ -83,7 +102,8 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
   // Returns an iterator over entries with from <= ts < to in timestamp order
   // for `dir` (see NewBlockIterator). The iterator shares ownership of this
   // reader. REQUIRES: this reader is owned by a shared_ptr (as Open returns it).
-  EntryIteratorPtr Iterator(int64_t from, int64_t to, Direction dir) const;
+  EntryIteratorPtr Iterator(int64_t from, int64_t to, Direction dir,
+                            BlockFilterPtr filter = nullptr) const;
 
  private:
   const std::string bytes_;

@@ -150,11 +150,13 @@ class OutputStreams {
 StatusOr<QueryResult> ExecLogQuery(Engine::Impl* impl, const logql::LogSelectorExpr& sel,
                                    QueryContext* ctx, QueryStats* stats) {
   const QueryParams& p = *ctx->params;
-  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto, CompileForQuery(pipeline::CompilePipeline(sel.stages)));
+  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto,
+                            CompileForQuery(pipeline::CompilePipeline(sel.stages)));
   const bool forward = p.direction == Direction::kForward;
+  chunk::BlockFilterPtr filter = MakeBlockFilter(sel.stages);
   LOGSTACK_ASSIGN_OR_RETURN(
       std::vector<StreamSelection> streams,
-      impl->store->Select(p.tenant, sel.matchers, p.start_ns, p.end_ns, p.direction));
+      impl->store->Select(p.tenant, sel.matchers, p.start_ns, p.end_ns, p.direction, filter));
   stats->streams = streams.size();
 
   const size_t workers = std::min<size_t>(std::max(1, ctx->limits->parallelism), streams.size());
@@ -210,6 +212,7 @@ StatusOr<QueryResult> ExecLogQuery(Engine::Impl* impl, const logql::LogSelectorE
     }
     ctx->Check(bytes, lines);
   });
+  if (filter) ctx->Check(filter->skipped_bytes.load(), filter->skipped_entries.load());
   if (!ctx->err.ok()) return ctx->err;
 
   // Merge the workers' candidates and keep the first `limit`.

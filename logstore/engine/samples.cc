@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <variant>
 #include <unordered_map>
+#include <variant>
 
 #include "logstore/model/labels.h"
 #include "logstore/pipeline/stage.h"
@@ -240,19 +240,21 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
                             CompileForQuery(pipeline::CompilePipeline(r.selector->stages)));
   pipeline::PipelinePtr post_proto;
   if (r.unwrap && !r.unwrap->post_filters.empty()) {
-    LOGSTACK_ASSIGN_OR_RETURN(post_proto, CompileForQuery(pipeline::CompileLabelFilters(r.unwrap->post_filters)));
+    LOGSTACK_ASSIGN_OR_RETURN(
+        post_proto, CompileForQuery(pipeline::CompileLabelFilters(r.unwrap->post_filters)));
   }
   const std::optional<logql::Grouping> grouping =
       e.grouping ? e.grouping : (q.has_pushdown ? std::optional(q.pushdown) : std::nullopt);
   const std::optional<std::vector<std::string>> hints = ExtractionHints(r, grouping);
 
+  chunk::BlockFilterPtr filter = MakeBlockFilter(r.selector->stages);
   // Entries in (first window start, last step] shifted by the offset.
   const int64_t last_t = g.At(g.n - 1);
   const int64_t from = g.start - r.offset_ns - r.range_ns + 1;
   const int64_t to = last_t - r.offset_ns + 1;
   LOGSTACK_ASSIGN_OR_RETURN(
       std::vector<StreamSelection> streams,
-      env.store->Select(env.tenant, r.selector->matchers, from, to, Direction::kForward));
+      env.store->Select(env.tenant, r.selector->matchers, from, to, Direction::kForward, filter));
   stats->streams += streams.size();
 
   const size_t workers = std::min<size_t>(std::max(1, env.parallelism), streams.size());
@@ -388,6 +390,7 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
     }
     env.check(bytes, lines);
   });
+  if (filter) env.check(filter->skipped_bytes.load(), filter->skipped_entries.load());
   if (Status st = env.error(); !st.ok()) return st;
 
   // Merge the workers' series.

@@ -54,6 +54,16 @@ inline StatusOr<pipeline::PipelinePtr> CompileForQuery(StatusOr<pipeline::Pipeli
   return InvalidArgument("parse error : " + p.status().message());
 }
 
+// A block filter for the literals every line passing `stages` contains, or
+// nullptr when there are none.
+inline chunk::BlockFilterPtr MakeBlockFilter(const std::vector<logql::Stage>& stages) {
+  std::vector<std::string> lits = pipeline::RequiredLiterals(stages);
+  if (lits.empty()) return nullptr;
+  auto f = std::make_shared<chunk::BlockFilter>();
+  f->literals = std::move(lits);
+  return f;
+}
+
 // Prometheus' quantile over unsorted values (linear interpolation; phi < 0
 // is -Inf, phi > 1 is +Inf, no values is NaN).
 double Quantile(double phi, std::vector<double> values);

@@ -53,9 +53,9 @@ bool DecodeChunkRef(std::string_view in, std::string_view* labels, ChunkRef* r) 
   in.remove_prefix(1);
   uint64_t file_no, offset, length, entries, raw, seq;
   if (!GetLengthPrefixed(&in, labels) || !GetVarsint64(&in, &r->min_ts) ||
-      !GetVarsint64(&in, &r->max_ts) || !GetVarint64(&in, &file_no) ||
-      !GetVarint64(&in, &offset) || !GetVarint64(&in, &length) || !GetVarint64(&in, &entries) ||
-      !GetVarint64(&in, &raw) || !GetVarint64(&in, &seq) || !in.empty()) {
+      !GetVarsint64(&in, &r->max_ts) || !GetVarint64(&in, &file_no) || !GetVarint64(&in, &offset) ||
+      !GetVarint64(&in, &length) || !GetVarint64(&in, &entries) || !GetVarint64(&in, &raw) ||
+      !GetVarint64(&in, &seq) || !in.empty()) {
     return false;
   }
   if (file_no > UINT32_MAX || length > UINT32_MAX || entries > UINT32_MAX) return false;
@@ -112,8 +112,7 @@ std::string FormatKB(double bytes) {
 
 struct Store::Metrics {
   explicit Metrics(metrics::Registry* r)
-      : chunks_flushed(r->GetCounter("logstore_chunks_flushed_total",
-                                     "Chunks written to disk.")),
+      : chunks_flushed(r->GetCounter("logstore_chunks_flushed_total", "Chunks written to disk.")),
         chunk_bytes_flushed(r->GetCounter("logstore_chunk_stored_bytes_total",
                                           "Compressed chunk bytes written to disk.")),
         flush_failures(r->GetCounter("logstore_flush_failures_total",
@@ -179,7 +178,10 @@ std::string UnescapeTenant(const std::string& dir) {
 }
 
 Store::Store(Env* env, Clock* clock, StoreOptions opts, metrics::Registry* registry)
-    : env_(env), clock_(clock), opts_(std::move(opts)), registry_(registry),
+    : env_(env),
+      clock_(clock),
+      opts_(std::move(opts)),
+      registry_(registry),
       m_(std::make_unique<Metrics>(registry)) {}
 
 Store::~Store() { Close(); }
@@ -195,8 +197,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(Env* env, Clock* clock, StoreOption
   int64_t t2 = clock->MonotonicNanos();
   StoreStats st = s->Stats();
   LOG_INFO("component=store op=open tenants={} streams={} chunks={} load_ms={} replay_ms={}",
-           s->tenants_.size(), st.streams, st.chunks, (t1 - t0) / 1'000'000,
-           (t2 - t1) / 1'000'000);
+           s->tenants_.size(), st.streams, st.chunks, (t1 - t0) / 1'000'000, (t2 - t1) / 1'000'000);
   Store* raw = s.get();
   registry->AddGaugeFunction("logstore_streams", "Streams known to the store.", {},
                              [raw] { return static_cast<double>(raw->Stats().streams); });
@@ -216,11 +217,11 @@ Tenant* Store::GetTenant(const std::string& id, bool create) {
   auto it = tenants_.find(id);
   if (it != tenants_.end()) return it->second.get();
   if (!create) return nullptr;
-  auto t = std::make_unique<Tenant>(id, JoinPath(JoinPath(opts_.data_dir, "tenants"),
-                                                 EscapeTenant(id)));
+  auto t =
+      std::make_unique<Tenant>(id, JoinPath(JoinPath(opts_.data_dir, "tenants"), EscapeTenant(id)));
   const TenantLimits& l = opts_.LimitsFor(id);
-  t->rate = std::make_unique<TokenBucket>(l.ingestion_rate_mb * kMiB,
-                                          l.ingestion_burst_size_mb * kMiB);
+  t->rate =
+      std::make_unique<TokenBucket>(l.ingestion_rate_mb * kMiB, l.ingestion_burst_size_mb * kMiB);
   t->lines = &registry_->GetCounter("logstore_ingested_lines_total", "Entries stored, by tenant.",
                                     {{"tenant", id}});
   t->bytes = &registry_->GetCounter("logstore_ingested_bytes_total",
@@ -230,8 +231,8 @@ Tenant* Store::GetTenant(const std::string& id, bool create) {
   return raw;
 }
 
-Stream* Store::FindOrCreateStream(Tenant* t, const Labels& labels,
-                                  const std::string& labels_string, bool* created) {
+Stream* Store::FindOrCreateStream(Tenant* t, const Labels& labels, const std::string& labels_string,
+                                  bool* created) {
   *created = false;
   {
     std::shared_lock<std::shared_mutex> lock(t->mu);
@@ -278,7 +279,8 @@ Status Store::LoadTenant(const std::string& dir_name) {
     uint32_t max_file = 0;
     for (const auto& f : files) {
       unsigned n = 0;
-      if (std::sscanf(f.c_str(), "chunks-%u.dat", &n) == 1) max_file = std::max<uint32_t>(max_file, n);
+      if (std::sscanf(f.c_str(), "chunks-%u.dat", &n) == 1)
+        max_file = std::max<uint32_t>(max_file, n);
       auto size = env_->GetFileSize(JoinPath(dir, f));
       if (size.ok()) part->AddDiskBytes(*size);
     }
@@ -338,8 +340,8 @@ Status Store::Replay() {
   wo.sync = opts_.wal_sync;
   LOGSTACK_ASSIGN_OR_RETURN(wal_, wal::Wal::Open(env_, clock_, wo));
   const wal::WalStats* ws = &wal_->stats();
-  registry_->AddCounterFunction("logstore_wal_fsyncs_total", "fdatasync calls on WAL segments.",
-                                {}, [ws] { return static_cast<double>(ws->fsyncs.load()); });
+  registry_->AddCounterFunction("logstore_wal_fsyncs_total", "fdatasync calls on WAL segments.", {},
+                                [ws] { return static_cast<double>(ws->fsyncs.load()); });
   registry_->AddCounterFunction(
       "logstore_wal_fsync_seconds_total", "Time spent in WAL fdatasync.", {},
       [ws] { return static_cast<double>(ws->fsync_nanos_total.load()) / 1e9; });
@@ -538,10 +540,10 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
       if (s->max_ts != INT64_MIN && ts < s->max_ts - window) {
         if (ignored++ == 0) {
           ignored_status = 400;
-          first_ignored = "entry with timestamp " + GoTime(ts) +
-                          " ignored, reason: 'entry too far behind, entry timestamp is: " +
-                          Rfc3339(ts) + ", oldest acceptable timestamp is: " +
-                          Rfc3339(s->max_ts - window) + "'";
+          first_ignored =
+              "entry with timestamp " + GoTime(ts) +
+              " ignored, reason: 'entry too far behind, entry timestamp is: " + Rfc3339(ts) +
+              ", oldest acceptable timestamp is: " + Rfc3339(s->max_ts - window) + "'";
         }
         m_->Rejected(tenant_id, "out_of_order", false).Inc();
         continue;
@@ -586,9 +588,9 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
     }
     if (ignored > 0) {
       append_status = ignored_status;
-      append_message = first_ignored + ",\nuser '" + tenant_id + "', total ignored: " +
-                       std::to_string(ignored) + " out of " + std::to_string(vs.entries.size()) +
-                       " for stream: " + s->labels_string;
+      append_message = first_ignored + ",\nuser '" + tenant_id +
+                       "', total ignored: " + std::to_string(ignored) + " out of " +
+                       std::to_string(vs.entries.size()) + " for stream: " + s->labels_string;
     }
     if (n == 0) continue;
     if (tailing) {
@@ -725,9 +727,8 @@ Status Store::FlushTenant(Tenant* t, const std::function<bool(const Stream&, int
     for (auto& [c, ref] : items) {
       Stream* st = c->stream;
       std::lock_guard<std::mutex> sl(st->mu);
-      auto pos = std::lower_bound(
-          st->chunks.begin(), st->chunks.end(), ref.min_ts,
-          [](const ChunkRef& r, int64_t ts) { return r.min_ts < ts; });
+      auto pos = std::lower_bound(st->chunks.begin(), st->chunks.end(), ref.min_ts,
+                                  [](const ChunkRef& r, int64_t ts) { return r.min_ts < ts; });
       st->chunks.insert(pos, ref);
       st->flushed_seq = std::max(st->flushed_seq, ref.max_seq);
       st->flushing.erase(std::find(st->flushing.begin(), st->flushing.end(), c->head));
@@ -766,7 +767,8 @@ Status Store::FlushTenant(Tenant* t, const std::function<bool(const Stream&, int
       }
     }
   }
-  if (!status.ok()) LOG_ERROR("component=store op=flush tenant={} err={}", t->id, Quote(status.ToString()));
+  if (!status.ok())
+    LOG_ERROR("component=store op=flush tenant={} err={}", t->id, Quote(status.ToString()));
   return status;
 }
 
@@ -945,7 +947,8 @@ void Store::Close() {
 
 StatusOr<std::vector<StreamSelection>> Store::Select(const std::string& tenant,
                                                      const std::vector<index::Matcher>& matchers,
-                                                     int64_t from, int64_t to, Direction dir) {
+                                                     int64_t from, int64_t to, Direction dir,
+                                                     chunk::BlockFilterPtr filter) {
   std::vector<StreamSelection> out;
   Tenant* t = GetTenant(tenant, false);
   if (t == nullptr || from >= to) return out;
@@ -960,25 +963,23 @@ StatusOr<std::vector<StreamSelection>> Store::Select(const std::string& tenant,
       if (pit == t->partitions.end()) continue;
       std::shared_ptr<Partition> part = pit->second;
       sources.push_back({ref.min_ts, ref.max_ts,
-                         [part, ref, from, to, dir]() -> StatusOr<EntryIteratorPtr> {
+                         [part, ref, from, to, dir, filter]() -> StatusOr<EntryIteratorPtr> {
                            LOGSTACK_ASSIGN_OR_RETURN(std::string bytes, part->ReadChunk(ref));
                            auto reader = chunk::ChunkReader::Open(std::move(bytes));
                            if (!reader.ok()) {
-                             return reader.status().Annotate(part->dir() + " chunk file " +
-                                                             std::to_string(ref.file_no) +
-                                                             " offset " +
-                                                             std::to_string(ref.offset));
+                             return reader.status().Annotate(
+                                 part->dir() + " chunk file " + std::to_string(ref.file_no) +
+                                 " offset " + std::to_string(ref.offset));
                            }
-                           return (*reader)->Iterator(from, to, dir);
+                           return (*reader)->Iterator(from, to, dir, filter);
                          }});
     }
     auto add_head = [&](const std::shared_ptr<chunk::HeadChunk>& h) {
       if (!h || h->empty() || h->max_ts() < from || h->min_ts() >= to) return;
       EntryIteratorPtr it = h->Iterator(from, to, dir);
       auto holder = std::make_shared<EntryIteratorPtr>(std::move(it));
-      sources.push_back({h->min_ts(), h->max_ts(), [holder]() -> StatusOr<EntryIteratorPtr> {
-                           return std::move(*holder);
-                         }});
+      sources.push_back({h->min_ts(), h->max_ts(),
+                         [holder]() -> StatusOr<EntryIteratorPtr> { return std::move(*holder); }});
     };
     for (const auto& h : s->flushing) add_head(h);
     add_head(s->head);

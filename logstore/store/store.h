@@ -31,6 +31,7 @@
 #include "common/env.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "logstore/chunk/chunk_reader.h"
 #include "logstore/index/label_index.h"
 #include "logstore/index/matcher.h"
 #include "logstore/model/iterator.h"
@@ -112,18 +113,19 @@ class Store {
 
   // Streams matching the selector with entries in [from, to), each with an
   // iterator in `dir` order. Entries identical in time and line are merged.
+  // With a `filter`, blocks of flushed chunks that cannot hold a wanted
+  // line are skipped (see chunk::BlockFilter); heads are read in full.
   StatusOr<std::vector<StreamSelection>> Select(const std::string& tenant,
                                                 const std::vector<index::Matcher>& matchers,
-                                                int64_t from, int64_t to, Direction dir);
+                                                int64_t from, int64_t to, Direction dir,
+                                                chunk::BlockFilterPtr filter = nullptr);
 
   // Label names and values of streams with data overlapping [from, to),
   // optionally only of streams matching `matchers`. Sorted.
-  StatusOr<std::vector<std::string>> LabelNames(const std::string& tenant, int64_t from,
-                                                int64_t to,
+  StatusOr<std::vector<std::string>> LabelNames(const std::string& tenant, int64_t from, int64_t to,
                                                 const std::vector<index::Matcher>* matchers);
-  StatusOr<std::vector<std::string>> LabelValues(const std::string& tenant,
-                                                 const std::string& name, int64_t from,
-                                                 int64_t to,
+  StatusOr<std::vector<std::string>> LabelValues(const std::string& tenant, const std::string& name,
+                                                 int64_t from, int64_t to,
                                                  const std::vector<index::Matcher>* matchers);
 
   // Label sets of the streams matching `matchers` (every stream when empty)
@@ -183,8 +185,7 @@ class Store {
   void BackgroundLoop();
   // Hands one stream's newly stored entries to the tenant's live sinks and
   // forgets dead ones.
-  void NotifyTails(const std::string& tenant, const Stream& s,
-                   std::span<const EntryView> entries);
+  void NotifyTails(const std::string& tenant, const Stream& s, std::span<const EntryView> entries);
 
   Env* env_;
   Clock* clock_;
