@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target in BIN_DIR for SECONDS, with a corpus kept in
 # build-fuzz/corpus/<target>. Fails if any target finds a crash.
+#
+# The LogQL targets (logql_*_fuzz) start from the valid queries of
+# tests/logstore/logql/testdata/queries.txt, one query a seed file, when
+# their corpus is empty.
 set -euo pipefail
 bin_dir=${1:?bin dir}
 seconds=${2:-30}
 corpus_root=$(dirname "$bin_dir")/corpus
+queries=$(dirname "$0")/../logstore/logql/testdata/queries.txt
 status=0
 for target in "$bin_dir"/*_fuzz; do
   [ -x "$target" ] || continue
   name=$(basename "$target")
-  mkdir -p "$corpus_root/$name"
+  corpus="$corpus_root/$name"
+  mkdir -p "$corpus"
+  if [[ $name == logql_*_fuzz && -f $queries && -z $(ls -A "$corpus") ]]; then
+    n=0
+    while IFS= read -r q; do
+      [[ -z $q || $q == \#* ]] && continue
+      n=$((n + 1))
+      printf '%s' "$q" >"$corpus/seed-$n"
+    done <"$queries"
+  fi
   echo "== $name (${seconds}s)"
-  "$target" -max_total_time="$seconds" -print_final_stats=1 "$corpus_root/$name" || status=1
+  # -timeout: one input may not run longer than this (queries have their
+  # own 2s limit in logql_eval_fuzz).
+  "$target" -max_total_time="$seconds" -timeout=60 -print_final_stats=1 "$corpus" || status=1
 done
 exit $status
