@@ -10,10 +10,11 @@ namespace logstack::logstore::chunk {
 // The smallest block_meta: six one-byte varints and the fixed32 crc.
 static constexpr size_t kMinBlockMetaSize = 6 + 4;
 
-void EncodeChunkHeader(Encoding encoding, std::string* dst) {
+void EncodeChunkHeader(Encoding encoding, std::string* dst, uint8_t flags) {
   dst->append(kChunkMagic);
   dst->push_back(static_cast<char>(encoding));
-  dst->append(3, '\0');
+  dst->push_back(static_cast<char>(flags));
+  dst->append(2, '\0');
 }
 
 StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk) {
@@ -28,7 +29,11 @@ StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk) {
   if (!IsValidEncoding(encoding)) {
     return Corruption("chunk header has unknown encoding " + std::to_string(encoding));
   }
-  if (chunk[5] != 0 || chunk[6] != 0 || chunk[7] != 0) {
+  if ((static_cast<uint8_t>(chunk[5]) & ~kChunkFlagTrigrams) != 0) {
+    return Corruption("chunk header has unknown flags " +
+                      std::to_string(static_cast<uint8_t>(chunk[5])));
+  }
+  if (chunk[6] != 0 || chunk[7] != 0) {
     return Corruption("chunk header has non-zero reserved bytes");
   }
   return static_cast<Encoding>(encoding);

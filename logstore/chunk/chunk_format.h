@@ -4,7 +4,7 @@
 // writer (HeadChunk) and the reader (ChunkReader), and the codecs of the
 // pieces around the blocks: header, block index, footer and block entries.
 //
-//   chunk  := header | block* | block_index | footer
+//   chunk  := header | block* | [trigram_filter] | block_index | footer
 //
 // Decoders treat their input as untrusted bytes read back from disk: any
 // malformed input gives a Corruption status (or false), never a read past the
@@ -25,7 +25,7 @@
 namespace logstack::logstore::chunk {
 
 inline constexpr std::string_view kChunkMagic = "LSC1";
-// magic (4) | encoding (1) | reserved (3, zero)
+// magic (4) | encoding (1) | flags (1) | reserved (2, zero)
 inline constexpr size_t kChunkHeaderSize = 8;
 // fixed32 block_index_offset | fixed32 block_index_len | fixed32 crc | magic (4)
 inline constexpr size_t kChunkFooterSize = 16;
@@ -52,11 +52,17 @@ struct ChunkFooter {
   uint32_t index_crc = 0;  // CRC-32C of the block index bytes, unmasked (masked on disk)
 };
 
+// Header flags (byte 5).
+inline constexpr uint8_t kChunkFlagTrigrams = 1;  // a trigram filter precedes the block index
+
 // Appends the 8-byte header.
-void EncodeChunkHeader(Encoding encoding, std::string* dst);
+void EncodeChunkHeader(Encoding encoding, std::string* dst, uint8_t flags = 0);
 // Decodes the first kChunkHeaderSize bytes of `chunk`. Returns Corruption for
-// a short input, a wrong magic, an unknown encoding or non-zero reserved bytes.
+// a short input, a wrong magic, an unknown encoding, unknown flags or
+// non-zero reserved bytes.
 StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk);
+// The flags of a header that DecodeChunkHeader accepted.
+inline uint8_t ChunkHeaderFlags(std::string_view chunk) { return static_cast<uint8_t>(chunk[5]); }
 
 // Appends block_index := varint block_count | block_meta*.
 void EncodeBlockIndex(const std::vector<BlockMeta>& blocks, std::string* dst);

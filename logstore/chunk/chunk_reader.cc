@@ -317,10 +317,19 @@ StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes
     return Corruption("chunk footer: block index checksum mismatch");
   }
   LOGSTACK_ASSIGN_OR_RETURN(std::vector<BlockMeta> blocks, DecodeBlockIndex(index));
+  // The blocks end where the trigram filter (if any) starts.
+  uint32_t blocks_end = footer.index_offset;
+  size_t filter_size = 0;
+  if (ChunkHeaderFlags(bytes) & kChunkFlagTrigrams) {
+    std::string_view before =
+        std::string_view(bytes).substr(kChunkHeaderSize, footer.index_offset - kChunkHeaderSize);
+    auto f = TrigramFilter::Decode(before, &filter_size);
+    if (!f.ok()) return f.status();
+    blocks_end = footer.index_offset - static_cast<uint32_t>(filter_size);
+  }
   for (size_t i = 0; i < blocks.size(); i++) {
     const BlockMeta& b = blocks[i];
-    if (b.offset < kChunkHeaderSize ||
-        uint64_t{b.offset} + b.compressed_len > footer.index_offset) {
+    if (b.offset < kChunkHeaderSize || uint64_t{b.offset} + b.compressed_len > blocks_end) {
       return BadBlock(i, b,
                       "at " + std::to_string(b.offset) + " length " +
                           std::to_string(b.compressed_len) +
@@ -335,19 +344,45 @@ StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes
       return BadBlock(i, b, "is uncompressed but its lengths differ");
     }
   }
+  // The writer puts the blocks back to back up to the filter or the index:
+  // a gap means a header flag or a length is wrong.
+  uint64_t end = kChunkHeaderSize;
+  for (const BlockMeta& b : blocks)
+    end = std::max<uint64_t>(end, uint64_t{b.offset} + b.compressed_len);
+  if (!blocks.empty() && end != blocks_end) {
+    return Corruption("chunk: blocks end at " + std::to_string(end) + ", expected " +
+                      std::to_string(blocks_end));
+  }
   return std::make_shared<const ChunkReader>(PrivateTag(), std::move(bytes), encoding,
-                                             std::move(blocks));
+                                             std::move(blocks), footer.index_offset, filter_size);
 }
 
 ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding,
-                         std::vector<BlockMeta> blocks)
+                         std::vector<BlockMeta> blocks, uint32_t index_offset, size_t filter_size)
     : bytes_(std::move(bytes)), encoding_(encoding), blocks_(std::move(blocks)) {
   for (const BlockMeta& b : blocks_) entries_ += b.entries;
+  if (filter_size > 0) {
+    size_t size = 0;
+    auto f = TrigramFilter::Decode(std::string_view(bytes_).substr(0, index_offset), &size);
+    if (f.ok()) trigrams_ = *f;  // verified by Open()
+  }
 }
 
 EntryIteratorPtr ChunkReader::Iterator(int64_t from, int64_t to, Direction dir,
                                        BlockFilterPtr filter) const {
   std::vector<BlockSource> sources;
+  if (filter && trigrams_) {
+    for (const auto& lit : filter->literals) {
+      if (trigrams_->MayContain(lit)) continue;
+      // No line of this chunk holds `lit`: count what is skipped, read nothing.
+      for (const BlockMeta& b : blocks_) {
+        if (b.max_ts < from || b.min_ts >= to) continue;
+        filter->skipped_bytes.fetch_add(b.raw_len, std::memory_order_relaxed);
+        filter->skipped_entries.fetch_add(b.entries, std::memory_order_relaxed);
+      }
+      return NewBlockIterator(shared_from_this(), {}, from, to, dir);
+    }
+  }
   sources.reserve(blocks_.size());
   for (const BlockMeta& b : blocks_) {
     sources.push_back(BlockSource{b, std::string_view(bytes_).substr(b.offset, b.compressed_len),

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "common/status.h"
 #include "logstore/chunk/chunk_format.h"
 #include "logstore/chunk/compression.h"
+#include "logstore/chunk/trigram_filter.h"
 #include "logstore/model/iterator.h"
 
 namespace logstack::logstore::chunk {
@@ -87,8 +89,10 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
   // checked later, by the iterators that read them.
   static StatusOr<std::shared_ptr<const ChunkReader>> Open(std::string bytes);
 
-  // Use Open().
-  ChunkReader(PrivateTag, std::string bytes, Encoding encoding, std::vector<BlockMeta> blocks);
+  // Use Open(). `filter_size` is the length of the trigram filter section
+  // before the block index (0: none), already verified.
+  ChunkReader(PrivateTag, std::string bytes, Encoding encoding, std::vector<BlockMeta> blocks,
+              uint32_t index_offset, size_t filter_size);
   ChunkReader(const ChunkReader&) = delete;
   ChunkReader& operator=(const ChunkReader&) = delete;
 
@@ -99,8 +103,13 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
   // The total entry count of all blocks.
   uint64_t entries() const { return entries_; }
 
+  // True iff the chunk has a trigram filter.
+  bool has_trigram_filter() const { return trigrams_.has_value(); }
+
   // Returns an iterator over entries with from <= ts < to in timestamp order
-  // for `dir` (see NewBlockIterator). The iterator shares ownership of this
+  // for `dir` (see NewBlockIterator). With a `filter` whose literals the
+  // chunk's trigram filter rules out, the iterator is empty and the blocks
+  // in range are counted as skipped. The iterator shares ownership of this
   // reader. REQUIRES: this reader is owned by a shared_ptr (as Open returns it).
   EntryIteratorPtr Iterator(int64_t from, int64_t to, Direction dir,
                             BlockFilterPtr filter = nullptr) const;
@@ -110,6 +119,7 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
   const Encoding encoding_;
   const std::vector<BlockMeta> blocks_;
   uint64_t entries_ = 0;
+  std::optional<TrigramFilter> trigrams_;  // views bytes_
 };
 
 }  // namespace logstack::logstore::chunk

@@ -176,6 +176,7 @@ void HeadChunk::CutBlock() {
     const OpenEntry& e = open_entries_[i];
     AppendBlockEntry(&payload, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), LineOf(e),
                      MetadataOf(e));
+    trigrams_.AddLine(LineOf(e));
     prev = e.ts;
   }
 
@@ -217,7 +218,7 @@ size_t HeadChunk::memory_bytes() const {
   size_t n = sizeof(*this) + open_data_.capacity() + open_entries_.capacity() * sizeof(OpenEntry);
   n += blocks_.capacity() * sizeof(blocks_[0]) + dedup_.capacity() * sizeof(DedupIndex);
   n += blocks_.size() * (sizeof(ClosedBlock) + 32);  // + shared_ptr control block
-  return n + compressed_bytes_ + dedup_bytes_;
+  return n + compressed_bytes_ + dedup_bytes_ + trigrams_.memory_bytes();
 }
 
 std::string HeadChunk::Encode() {
@@ -226,13 +227,14 @@ std::string HeadChunk::Encode() {
   metas.reserve(blocks_.size());
   std::string out;
   out.reserve(kChunkHeaderSize + compressed_bytes_ + blocks_.size() * 40 + 10 + kChunkFooterSize);
-  EncodeChunkHeader(opts_.encoding, &out);
+  EncodeChunkHeader(opts_.encoding, &out, trigrams_.empty() ? 0 : kChunkFlagTrigrams);
   for (const auto& b : blocks_) {
     BlockMeta m = b->meta;
     m.offset = static_cast<uint32_t>(out.size());
     out.append(b->data);
     metas.push_back(m);
   }
+  if (!trigrams_.empty()) trigrams_.EncodeTo(raw_bytes_, &out);
   ChunkFooter footer;
   footer.index_offset = static_cast<uint32_t>(out.size());
   EncodeBlockIndex(metas, &out);

@@ -29,6 +29,7 @@
 #include "common/status.h"
 #include "logstore/chunk/chunk_format.h"
 #include "logstore/chunk/compression.h"
+#include "logstore/chunk/trigram_filter.h"
 #include "logstore/model/iterator.h"
 
 namespace logstack::logstore::chunk {
@@ -140,6 +141,7 @@ class HeadChunk {
   std::vector<std::shared_ptr<const ClosedBlock>> blocks_;
   std::vector<DedupIndex> dedup_;  // parallel to blocks_
   size_t dedup_bytes_ = 0;
+  TrigramFilterBuilder trigrams_;  // of every line cut into a block
 
   size_t entries_ = 0;
   size_t raw_bytes_ = 0;
