@@ -4,12 +4,13 @@
 #
 # The LogQL targets (logql_*_fuzz) start from the valid queries of
 # tests/logstore/logql/testdata/queries.txt, one query a seed file, when
-# their corpus is empty.
+# their corpus is empty, and use the LogQL dictionary (logql.dict).
 set -euo pipefail
 bin_dir=${1:?bin dir}
 seconds=${2:-30}
 corpus_root=$(dirname "$bin_dir")/corpus
 queries=$(dirname "$0")/../logstore/logql/testdata/queries.txt
+logql_dict=$(dirname "$0")/logql.dict
 status=0
 for target in "$bin_dir"/*_fuzz; do
   [ -x "$target" ] || continue
@@ -24,9 +25,12 @@ for target in "$bin_dir"/*_fuzz; do
       printf '%s' "$q" >"$corpus/seed-$n"
     done <"$queries"
   fi
+  extra=()
+  [[ $name == logql_*_fuzz ]] && extra+=(-dict="$logql_dict")
   echo "== $name (${seconds}s)"
   # -timeout: one input may not run longer than this (queries have their
   # own 2s limit in logql_eval_fuzz).
-  "$target" -max_total_time="$seconds" -timeout=60 -print_final_stats=1 "$corpus" || status=1
+  "$target" -max_total_time="$seconds" -timeout=60 -print_final_stats=1 "${extra[@]}" "$corpus" ||
+    status=1
 done
 exit $status
