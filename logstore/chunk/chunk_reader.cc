@@ -357,6 +357,35 @@ StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes
                                              std::move(blocks), footer.index_offset, filter_size);
 }
 
+bool ChunkReader::TailMayMatch(std::string_view tail, uint64_t chunk_len, const BlockFilter& filter,
+                               int64_t from, int64_t to) {
+  if (filter.literals.empty() || tail.size() < kChunkFooterSize) return true;
+  auto footer = DecodeChunkFooter(tail);
+  if (!footer.ok()) return true;
+  const uint64_t index_end = chunk_len - kChunkFooterSize;
+  if (uint64_t{footer->index_offset} + footer->index_len != index_end) return true;
+  // Where the index starts, counted from the start of `tail`.
+  const uint64_t tail_start = chunk_len - tail.size();
+  if (footer->index_offset < tail_start + 5) return true;  // the filter is not all here
+  std::string_view index = tail.substr(footer->index_offset - tail_start, footer->index_len);
+  if (crc32c::Value(index) != footer->index_crc) return true;
+  size_t size = 0;
+  auto tf = TrigramFilter::Decode(tail.substr(0, footer->index_offset - tail_start), &size);
+  if (!tf.ok()) return true;  // no filter (or damage): read it all
+  for (const auto& lit : filter.literals) {
+    if (tf->MayContain(lit)) continue;
+    auto blocks = DecodeBlockIndex(index);
+    if (!blocks.ok()) return true;
+    for (const BlockMeta& b : *blocks) {
+      if (b.max_ts < from || b.min_ts >= to) continue;
+      filter.skipped_bytes.fetch_add(b.raw_len, std::memory_order_relaxed);
+      filter.skipped_entries.fetch_add(b.entries, std::memory_order_relaxed);
+    }
+    return false;
+  }
+  return true;
+}
+
 ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding,
                          std::vector<BlockMeta> blocks, uint32_t index_offset, size_t filter_size)
     : bytes_(std::move(bytes)), encoding_(encoding), blocks_(std::move(blocks)) {

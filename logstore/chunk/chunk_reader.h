@@ -89,6 +89,16 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
   // checked later, by the iterators that read them.
   static StatusOr<std::shared_ptr<const ChunkReader>> Open(std::string bytes);
 
+  // Checks a chunk's trigram filter from its last bytes alone (`tail`, the
+  // final tail.size() bytes of a chunk of `chunk_len` bytes), so a query can
+  // skip a chunk without reading its blocks. Returns false when the filter
+  // rules out one of `filter`'s literals (the blocks in [from, to) are then
+  // counted as skipped), true when the chunk must be read: the filter allows
+  // the literals, the chunk has no filter, or the tail is too short to
+  // tell. Damage also answers true: the full read reports it.
+  static bool TailMayMatch(std::string_view tail, uint64_t chunk_len, const BlockFilter& filter,
+                           int64_t from, int64_t to);
+
   // Use Open(). `filter_size` is the length of the trigram filter section
   // before the block index (0: none), already verified.
   ChunkReader(PrivateTag, std::string bytes, Encoding encoding, std::vector<BlockMeta> blocks,

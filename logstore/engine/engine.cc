@@ -9,6 +9,7 @@
 #include <limits>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/units.h"
 #include "logstore/engine/matrix.h"
@@ -154,10 +155,19 @@ StatusOr<QueryResult> ExecLogQuery(Engine::Impl* impl, const logql::LogSelectorE
                             CompileForQuery(pipeline::CompilePipeline(sel.stages)));
   const bool forward = p.direction == Direction::kForward;
   chunk::BlockFilterPtr filter = MakeBlockFilter(sel.stages);
-  LOGSTACK_ASSIGN_OR_RETURN(
-      std::vector<StreamSelection> streams,
-      impl->store->Select(p.tenant, sel.matchers, p.start_ns, p.end_ns, p.direction, filter));
-  stats->streams = streams.size();
+  // Workers share out (time slice, stream) pairs; `interval` spaces entries
+  // along a whole stream, so it keeps one slice.
+  const size_t slices = ctx->limits->parallelism > 1 && p.interval_ns == 0
+                            ? 2 * static_cast<size_t>(ctx->limits->parallelism)
+                            : 1;
+  LOGSTACK_ASSIGN_OR_RETURN(std::vector<StreamSelection> streams,
+                            SelectSliced(impl->store, p.tenant, sel.matchers, p.start_ns, p.end_ns,
+                                         p.direction, filter, slices));
+  {
+    std::unordered_set<const Labels*> distinct;
+    for (const auto& s : streams) distinct.insert(s.labels);
+    stats->streams = distinct.size();
+  }
 
   const size_t workers = std::min<size_t>(std::max(1, ctx->limits->parallelism), streams.size());
   std::atomic<size_t> next{0};

@@ -218,6 +218,26 @@ std::optional<std::vector<std::string>> ExtractionHints(
 
 }  // namespace
 
+StatusOr<std::vector<StreamSelection>> SelectSliced(Store* store, const std::string& tenant,
+                                                    const std::vector<index::Matcher>& matchers,
+                                                    int64_t from, int64_t to, Direction dir,
+                                                    chunk::BlockFilterPtr filter, size_t slices) {
+  if (slices <= 1 || to - from < static_cast<int64_t>(slices) * 1'000'000) {
+    return store->Select(tenant, matchers, from, to, dir, std::move(filter));
+  }
+  std::vector<StreamSelection> all;
+  const int64_t span = to - from;
+  for (size_t i = 0; i < slices; ++i) {
+    size_t k = dir == Direction::kForward ? i : slices - 1 - i;
+    int64_t a = from + static_cast<int64_t>(static_cast<__int128>(span) * k / slices);
+    int64_t b = from + static_cast<int64_t>(static_cast<__int128>(span) * (k + 1) / slices);
+    LOGSTACK_ASSIGN_OR_RETURN(std::vector<StreamSelection> part,
+                              store->Select(tenant, matchers, a, b, dir, filter));
+    for (auto& sel : part) all.push_back(std::move(sel));
+  }
+  return all;
+}
+
 double Quantile(double phi, std::vector<double> values) {
   if (values.empty()) return kNaN;
   if (phi < 0) return -std::numeric_limits<double>::infinity();
@@ -254,7 +274,8 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
   const int64_t to = last_t - r.offset_ns + 1;
   LOGSTACK_ASSIGN_OR_RETURN(
       std::vector<StreamSelection> streams,
-      env.store->Select(env.tenant, r.selector->matchers, from, to, Direction::kForward, filter));
+      SelectSliced(env.store, env.tenant, r.selector->matchers, from, to, Direction::kForward,
+                   filter, env.parallelism > 1 ? 2 * static_cast<size_t>(env.parallelism) : 1));
   stats->streams += streams.size();
 
   const size_t workers = std::min<size_t>(std::max(1, env.parallelism), streams.size());

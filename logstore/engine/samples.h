@@ -64,6 +64,14 @@ inline chunk::BlockFilterPtr MakeBlockFilter(const std::vector<logql::Stage>& st
   return f;
 }
 
+// Selects the streams of [from, to) split into `slices` equal time slices
+// (in `dir` order: newest first going backward), so that workers can share
+// out one stream's data too. Returns every (slice, stream) selection.
+StatusOr<std::vector<StreamSelection>> SelectSliced(Store* store, const std::string& tenant,
+                                                    const std::vector<index::Matcher>& matchers,
+                                                    int64_t from, int64_t to, Direction dir,
+                                                    chunk::BlockFilterPtr filter, size_t slices);
+
 // Prometheus' quantile over unsorted values (linear interpolation; phi < 0
 // is -Inf, phi > 1 is +Inf, no values is NaN).
 double Quantile(double phi, std::vector<double> values);

@@ -57,6 +57,14 @@ Status Partition::Commit(const std::vector<std::string>& index_records) {
   return Status::Ok();
 }
 
+StatusOr<std::string> Partition::ReadChunkTail(const ChunkRef& ref, uint32_t n) {
+  if (n >= ref.length) return ReadChunk(ref);
+  ChunkRef tail = ref;
+  tail.offset = ref.offset + ref.length - n;
+  tail.length = n;
+  return ReadChunk(tail);
+}
+
 StatusOr<std::string> Partition::ReadChunk(const ChunkRef& ref) {
   std::shared_ptr<RandomAccessFile> file;
   {
@@ -65,8 +73,8 @@ StatusOr<std::string> Partition::ReadChunk(const ChunkRef& ref) {
     auto it = readers_.find(ref.file_no);
     // A cached reader of the file being written knows an old size; reopen.
     if (it == readers_.end() || it->second->Size() < ref.offset + ref.length) {
-      LOGSTACK_ASSIGN_OR_RETURN(RandomAccessFilePtr f, env_->NewRandomAccessFile(
-                                                           JoinPath(dir_, ChunkFileName(ref.file_no))));
+      LOGSTACK_ASSIGN_OR_RETURN(RandomAccessFilePtr f, env_->NewRandomAccessFile(JoinPath(
+                                                           dir_, ChunkFileName(ref.file_no))));
       readers_[ref.file_no] = std::move(f);
       it = readers_.find(ref.file_no);
     }

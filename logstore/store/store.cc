@@ -962,17 +962,26 @@ StatusOr<std::vector<StreamSelection>> Store::Select(const std::string& tenant,
       auto pit = t->partitions.find(ref.partition);
       if (pit == t->partitions.end()) continue;
       std::shared_ptr<Partition> part = pit->second;
-      sources.push_back({ref.min_ts, ref.max_ts,
-                         [part, ref, from, to, dir, filter]() -> StatusOr<EntryIteratorPtr> {
-                           LOGSTACK_ASSIGN_OR_RETURN(std::string bytes, part->ReadChunk(ref));
-                           auto reader = chunk::ChunkReader::Open(std::move(bytes));
-                           if (!reader.ok()) {
-                             return reader.status().Annotate(
-                                 part->dir() + " chunk file " + std::to_string(ref.file_no) +
-                                 " offset " + std::to_string(ref.offset));
-                           }
-                           return (*reader)->Iterator(from, to, dir, filter);
-                         }});
+      sources.push_back(
+          {ref.min_ts, ref.max_ts,
+           [part, ref, from, to, dir, filter]() -> StatusOr<EntryIteratorPtr> {
+             if (filter && !filter->literals.empty()) {
+               // The trigram filter and the block index sit at
+               // the end: look there before reading the blocks.
+               LOGSTACK_ASSIGN_OR_RETURN(std::string tail, part->ReadChunkTail(ref, 48 << 10));
+               if (!chunk::ChunkReader::TailMayMatch(tail, ref.length, *filter, from, to)) {
+                 return chunk::NewBlockIterator(nullptr, {}, from, to, dir);
+               }
+             }
+             LOGSTACK_ASSIGN_OR_RETURN(std::string bytes, part->ReadChunk(ref));
+             auto reader = chunk::ChunkReader::Open(std::move(bytes));
+             if (!reader.ok()) {
+               return reader.status().Annotate(part->dir() + " chunk file " +
+                                               std::to_string(ref.file_no) + " offset " +
+                                               std::to_string(ref.offset));
+             }
+             return (*reader)->Iterator(from, to, dir, filter);
+           }});
     }
     auto add_head = [&](const std::shared_ptr<chunk::HeadChunk>& h) {
       if (!h || h->empty() || h->max_ts() < from || h->min_ts() >= to) return;

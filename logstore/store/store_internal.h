@@ -35,30 +35,33 @@ struct ChunkRef {
 
 struct Stream {
   Stream(index::StreamId id, Labels labels, std::string labels_string, double rate, double burst)
-      : id(id), labels(std::move(labels)), labels_string(std::move(labels_string)),
+      : id(id),
+        labels(std::move(labels)),
+        labels_string(std::move(labels_string)),
         rate(rate, burst) {}
 
   const index::StreamId id;
   const Labels labels;
   const std::string labels_string;
 
-  mutable std::mutex mu;  // guards everything below
+  mutable std::mutex mu;                                    // guards everything below
   std::shared_ptr<chunk::HeadChunk> head;                   // null when empty
   std::vector<std::shared_ptr<chunk::HeadChunk>> flushing;  // cut, not yet indexed
   std::vector<ChunkRef> chunks;                             // flushed, by min_ts
-  int64_t max_ts = INT64_MIN;     // newest entry ever accepted (out-of-order window)
-  uint64_t last_seq = 0;          // newest WAL record applied to this stream
+  int64_t max_ts = INT64_MIN;        // newest entry ever accepted (out-of-order window)
+  uint64_t last_seq = 0;             // newest WAL record applied to this stream
   uint64_t first_unflushed_seq = 0;  // oldest WAL record in head/flushing; 0 = none
-  uint64_t flushed_seq = 0;       // entries of records <= this are in flushed chunks
-  int64_t head_created_ns = 0;    // wall clock when the head got its first entry
-  int64_t last_append_ns = 0;     // wall clock of the last append
-  TokenBucket rate;               // per-stream rate limit (under the ingest mutex)
+  uint64_t flushed_seq = 0;          // entries of records <= this are in flushed chunks
+  int64_t head_created_ns = 0;       // wall clock when the head got its first entry
+  int64_t last_append_ns = 0;        // wall clock of the last append
+  TokenBucket rate;                  // per-stream rate limit (under the ingest mutex)
 };
 
 // One time partition of a tenant: its chunk files and index log.
 class Partition {
  public:
-  Partition(Env* env, std::string dir, int64_t start) : env_(env), dir_(std::move(dir)), start_(start) {}
+  Partition(Env* env, std::string dir, int64_t start)
+      : env_(env), dir_(std::move(dir)), start_(start) {}
 
   int64_t start() const { return start_; }
   const std::string& dir() const { return dir_; }
@@ -70,6 +73,8 @@ class Partition {
   Status Commit(const std::vector<std::string>& index_records);
   // Reads a chunk's bytes.
   StatusOr<std::string> ReadChunk(const ChunkRef& ref);
+  // The last `n` bytes of a chunk (all of it when n >= its length).
+  StatusOr<std::string> ReadChunkTail(const ChunkRef& ref, uint32_t n);
   void SetNextFileNo(uint32_t n) { next_file_no_ = n; }
   uint64_t disk_bytes() const { return disk_bytes_.load(); }
   void AddDiskBytes(uint64_t n) { disk_bytes_ += n; }
@@ -95,7 +100,7 @@ struct Tenant {
 
   const std::string id;
   const std::string dir;
-  std::mutex ingest_mu;       // orders appends, their WAL records and flush cuts
+  std::mutex ingest_mu;               // orders appends, their WAL records and flush cuts
   std::unique_ptr<TokenBucket> rate;  // under ingest_mu
 
   mutable std::shared_mutex mu;  // guards the maps, the index and partitions
