@@ -110,5 +110,34 @@ TEST(TrigramFilterTest, ChunkReaderSkipsChunksWithoutTheLiteral) {
   EXPECT_LT(n, 500);  // blocks without the literal were skipped
 }
 
+// The store asks from a chunk's last bytes whether to read it at all.
+TEST(TrigramFilterTest, TailProbe) {
+  ChunkOptions opts;
+  opts.block_size = 4096;
+  HeadChunk head(opts);
+  for (int i = 0; i < 500; ++i) head.Append(1000 + i, "GET /api/items/" + std::to_string(i), "");
+  std::string bytes = head.Encode();
+  auto tail = [&](size_t n) {
+    return std::string_view(bytes).substr(bytes.size() - std::min(n, bytes.size()));
+  };
+  BlockFilter absent;
+  absent.literals = {"needle-absent-xyz"};
+  EXPECT_FALSE(ChunkReader::TailMayMatch(tail(48 << 10), bytes.size(), absent, 0, 1 << 30));
+  EXPECT_EQ(absent.skipped_entries.load(), 500u);
+  BlockFilter present;
+  present.literals = {"/api/items/42"};
+  EXPECT_TRUE(ChunkReader::TailMayMatch(tail(48 << 10), bytes.size(), present, 0, 1 << 30));
+  // Too little of the chunk to see the filter: read it.
+  BlockFilter absent2;
+  absent2.literals = {"needle-absent-xyz"};
+  EXPECT_TRUE(ChunkReader::TailMayMatch(tail(20), bytes.size(), absent2, 0, 1 << 30));
+  // A damaged tail never hides data: read it (the full read reports damage).
+  std::string bad = bytes;
+  bad[bad.size() - 20] ^= 1;
+  EXPECT_TRUE(
+      ChunkReader::TailMayMatch(std::string_view(bad).substr(bad.size() - (48 << 10) > 0 ? 0 : 0),
+                                bad.size(), absent2, 0, 1 << 30));
+}
+
 }  // namespace
 }  // namespace logstack::logstore::chunk
