@@ -651,6 +651,12 @@ HttpResponse ApiServer::HandleResource(const HttpRequest& req, Access access) {
     }
   }
   const bool read = req.method == "GET" || req.method == "HEAD";
+  if (!read && !req.body.empty() && req.content_type.find("protobuf") != std::string::npos) {
+    // Only JSON is spoken here; client-go then retries in JSON.
+    return Error(415, "UnsupportedMediaType",
+                 "the body of the request was in an unknown format - accepted media types "
+                 "include: application/json, application/yaml");
+  }
   if (!read && access != Access::kFull) {
     std::string verb = req.method == "POST"    ? "create"
                        : req.method == "PUT"   ? "update"
