@@ -1,0 +1,345 @@
+// The kube client against the Kubernetes API test server (tests/kube/server):
+// CRUD, optimistic concurrency, watch and relist, informers across dropped
+// watches, 429 with Retry-After, TLS trust, token rotation.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/kube/client.h"
+#include "common/kube/config.h"
+#include "common/kube/informer.h"
+#include "common/kube/leader_election.h"
+#include "common/kube/object.h"
+#include "tests/kube/server/test_server.h"
+
+namespace logstack::kube {
+namespace {
+
+using namespace std::chrono_literals;
+using kubetest::KubeTestServer;
+
+template <typename F>
+bool Eventually(F f, std::chrono::milliseconds deadline = 10'000ms) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return f();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/kube_client_it.XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Json ConfigMap(const std::string& name, const std::string& v) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", "it"}}}}},
+          {"data", {{"v", v}}}};
+}
+
+class KubeClientIT : public ::testing::Test {
+ protected:
+  void StartServer(bool tls) {
+    KubeTestServer::Options o;
+    o.token = "secret-token";
+    if (tls) o.tls_dir = dir_.path();
+    auto s = KubeTestServer::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+  }
+  RestConfig Config() {
+    RestConfig c;
+    c.server = server_->url();
+    c.token = std::make_shared<StaticTokenSource>("secret-token");
+    c.qps = 0;  // no client-side limit in tests
+    c.timeout = 10s;
+    if (server_->tls()) {
+      std::ifstream in(server_->ca_file());
+      c.tls.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    return c;
+  }
+  KubeClientPtr Client(RestConfig c) {
+    ClientOptions o;
+    o.retry.initial_backoff = 5ms;
+    auto cl = NewKubeClient(c, o);
+    EXPECT_TRUE(cl.ok()) << cl.status().ToString();
+    return std::move(*cl);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<KubeTestServer> server_;
+};
+
+TEST_F(KubeClientIT, CrudAndOptimisticConcurrency) {
+  StartServer(false);
+  auto c = Client(Config());
+  auto created = c->Create(resources::kConfigMaps, "default", ConfigMap("a", "1"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_FALSE(Uid(*created).empty());
+  EXPECT_EQ(c->Create(resources::kConfigMaps, "default", ConfigMap("a", "1")).status().code(),
+            StatusCode::kAlreadyExists);
+
+  auto got = c->Get(resources::kConfigMaps, "default", "a");
+  ASSERT_TRUE(got.ok());
+  Json stale = *got;
+  (*got)["data"]["v"] = "2";
+  auto updated = c->Update(resources::kConfigMaps, *got);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_NE(ResourceVersion(*updated), ResourceVersion(stale));
+  stale["data"]["v"] = "stale";
+  EXPECT_EQ(c->Update(resources::kConfigMaps, stale).status().code(), StatusCode::kConflict);
+
+  auto merged =
+      c->Patch(resources::kConfigMaps, "default", "a", PatchType::kMerge, {{"data", {{"w", "x"}}}});
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ((*merged)["data"]["w"], "x");
+  auto jp = c->Patch(resources::kConfigMaps, "default", "a", PatchType::kJsonPatch,
+                     Json::array({{{"op", "replace"}, {"path", "/data/v"}, {"value", "3"}}}));
+  ASSERT_TRUE(jp.ok()) << jp.status().ToString();
+  EXPECT_EQ((*jp)["data"]["v"], "3");
+
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(
+        c->Create(resources::kConfigMaps, "default", ConfigMap("p" + std::to_string(i), "")).ok());
+  }
+  ListOptions lo;
+  lo.limit = 3;
+  lo.label_selector = "app=it";
+  auto page = c->List(resources::kConfigMaps, "default", lo);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->items.size(), 3u);
+  EXPECT_FALSE(page->continue_token.empty());
+  auto all = c->ListAll(resources::kConfigMaps, "default", lo);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 8u);
+  lo = {};
+  lo.field_selector = "metadata.name=p3";
+  EXPECT_EQ(c->List(resources::kConfigMaps, "default", lo)->items.size(), 1u);
+
+  DeleteOptions wrong;
+  wrong.precondition_uid = "not-the-uid";
+  EXPECT_EQ(c->Delete(resources::kConfigMaps, "default", "a", wrong).code(), StatusCode::kConflict);
+  DeleteOptions right;
+  right.precondition_uid = Uid(*created);
+  right.propagation_policy = "Background";
+  EXPECT_TRUE(c->Delete(resources::kConfigMaps, "default", "a", right).ok());
+  EXPECT_EQ(c->Get(resources::kConfigMaps, "default", "a").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(KubeClientIT, WatchResumesAndRelistsOnGone) {
+  StartServer(false);
+  auto c = Client(Config());
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("w", "1")).ok());
+  auto list = c->List(resources::kConfigMaps, "default", {});
+  ASSERT_TRUE(list.ok());
+  WatchOptions wo;
+  wo.resource_version = list->resource_version;
+  wo.timeout_seconds = 30;
+  auto w = c->Watch(resources::kConfigMaps, "default", wo);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  // An event arrives while the stream stays open (read incrementally).
+  std::thread writer([&] {
+    (void)c->Patch(resources::kConfigMaps, "default", "w", PatchType::kMerge,
+                   {{"data", {{"v", "2"}}}});
+  });
+  std::optional<WatchEvent> ev;
+  while (true) {
+    auto n = (*w)->Next();
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    ASSERT_TRUE(n->has_value());
+    if ((*n)->type == WatchEvent::Type::kBookmark) continue;
+    ev = **n;
+    break;
+  }
+  writer.join();
+  EXPECT_EQ(ev->type, WatchEvent::Type::kModified);
+  EXPECT_EQ(ev->object["data"]["v"], "2");
+  (*w)->Cancel();
+  EXPECT_FALSE((*w)->Next().ok());
+
+  // A compacted history: watching from the old version is 410 Gone.
+  server_->api().CompactHistory();
+  auto gone = c->Watch(resources::kConfigMaps, "default", wo);
+  if (gone.ok()) {
+    auto n = (*gone)->Next();  // or an in-stream ERROR 410
+    ASSERT_TRUE(n.ok() && n->has_value()) << n.status().ToString();
+    EXPECT_EQ((*n)->type, WatchEvent::Type::kError);
+    EXPECT_EQ((*n)->object.value("code", 0), 410);
+  } else {
+    EXPECT_TRUE(IsGone(gone.status())) << gone.status().ToString();
+  }
+}
+
+TEST_F(KubeClientIT, InformerAcrossDroppedWatchesAndCompaction) {
+  StartServer(false);
+  auto c = Client(Config());
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("a", "1")).ok());
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("b", "1")).ok());
+  InformerOptions io;
+  io.reflector.ns = "default";
+  io.reflector.label_selector = "app=it";
+  io.reflector.initial_backoff = 5ms;
+  Informer inf(*c, resources::kConfigMaps, io);
+  std::mutex mu;
+  std::vector<std::string> deletes;
+  inf.AddHandlers({nullptr, nullptr, [&](const Json& o) {
+                     std::lock_guard<std::mutex> l(mu);
+                     deletes.push_back(Name(o));
+                   }});
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(10s));
+  EXPECT_EQ(inf.Size(), 2u);
+
+  ASSERT_TRUE(Eventually([&] { return server_->api().OpenWatchCount() == 1; }));
+  server_->api().CloseWatches();
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("c", "1")).ok());
+  ASSERT_TRUE(Eventually([&] { return inf.Get("default/c").has_value(); }));
+
+  // While no watch is open the history is compacted and b is deleted: the
+  // resumed watch gets 410, the relist must report b's delete.
+  ASSERT_TRUE(Eventually([&] { return server_->api().OpenWatchCount() == 1; }));
+  server_->api().FailNext("/api/v1/namespaces/default/configmaps", 1000, 503, 0, "GET");
+  server_->api().CloseWatches();
+  ASSERT_TRUE(c->Delete(resources::kConfigMaps, "default", "b").ok());
+  server_->api().CompactHistory();
+  server_->api().ClearFaults();
+  ASSERT_TRUE(Eventually([&] { return !inf.Get("default/b").has_value(); }));
+  {
+    std::lock_guard<std::mutex> l(mu);
+    EXPECT_EQ(deletes, std::vector<std::string>{"b"});
+  }
+  EXPECT_EQ(inf.Size(), 2u);
+  inf.Stop();
+}
+
+TEST_F(KubeClientIT, TooManyRequestsHonoursRetryAfter) {
+  StartServer(false);
+  auto c = Client(Config());
+  server_->api().FailNext("/api/v1/namespaces/default/configmaps", 2, 429, 1);
+  auto start = std::chrono::steady_clock::now();
+  auto list = c->List(resources::kConfigMaps, "default", {});
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 2s);
+
+  // Past the retry budget the error comes back, not an empty list.
+  RestConfig cfg = Config();
+  ClientOptions o;
+  o.retry.max_retries = 1;
+  o.sleep = [](std::chrono::nanoseconds) {};
+  auto c2 = NewKubeClient(cfg, o);
+  server_->api().FailNext("/api/v1/namespaces/default/configmaps", 5, 429, 1);
+  auto failed = (*c2)->List(resources::kConfigMaps, "default", {});
+  EXPECT_EQ(failed.status().code(), StatusCode::kResourceExhausted);
+  server_->api().ClearFaults();
+
+  // 5xx: retried for GET, not for POST.
+  server_->api().FailNext("/api/v1/namespaces/default/configmaps", 1, 500);
+  EXPECT_TRUE(c->List(resources::kConfigMaps, "default", {}).ok());
+  server_->api().FailNext("/api/v1/namespaces/default/configmaps", 1, 500, 0, "POST");
+  EXPECT_EQ(c->Create(resources::kConfigMaps, "default", ConfigMap("x", "")).status().code(),
+            StatusCode::kUnavailable);
+}
+
+TEST_F(KubeClientIT, TlsTrustsOnlyTheConfiguredCa) {
+  StartServer(true);
+  auto good = Client(Config());
+  auto v = good->GetPath("/version");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+
+  // A CA of another server: the handshake must fail.
+  TempDir other_dir;
+  KubeTestServer::Options o;
+  o.tls_dir = other_dir.path();
+  auto other = KubeTestServer::Start(o);
+  ASSERT_TRUE(other.ok());
+  RestConfig wrong = Config();
+  std::ifstream in((*other)->ca_file());
+  wrong.tls.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
+  auto bad = Client(wrong);
+  auto r = bad->GetPath("/version");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+
+  // The right CA but a server name the certificate does not carry.
+  RestConfig wrong_name = Config();
+  wrong_name.tls.server_name = "not-this-server.example";
+  EXPECT_FALSE(Client(wrong_name)->GetPath("/version").ok());
+
+  RestConfig insecure = Config();
+  insecure.tls.ca_pem.clear();
+  insecure.tls.insecure_skip_verify = true;
+  EXPECT_TRUE(Client(insecure)->GetPath("/version").ok());
+
+  // Unauthenticated without the token.
+  RestConfig anon = Config();
+  anon.token = nullptr;
+  EXPECT_EQ(Client(anon)->GetPath("/api/v1/namespaces").status().code(),
+            StatusCode::kUnauthenticated);
+}
+
+TEST_F(KubeClientIT, TokenFileRotationMidRun) {
+  StartServer(false);
+  std::string token_file = dir_.path() + "/token";
+  std::ofstream(token_file) << "secret-token";
+  RestConfig cfg = Config();
+  cfg.token = std::make_shared<FileTokenSource>(token_file);
+  auto c = Client(cfg);
+  ASSERT_TRUE(c->List(resources::kConfigMaps, "default", {}).ok());
+  // The server rotates: the old token dies, a new one is written to the file.
+  server_->api().AddToken("rotated-token", "sa", kubetest::Access::kFull);
+  server_->api().AddToken("secret-token", "sa", kubetest::Access::kNone);
+  {
+    std::string tmp = token_file + ".new";
+    std::ofstream(tmp) << "rotated-token-and-more";
+    std::filesystem::rename(tmp, token_file);
+    std::ofstream(tmp) << "rotated-token";
+    std::filesystem::rename(tmp, token_file);
+  }
+  auto after = c->List(resources::kConfigMaps, "default", {});
+  EXPECT_TRUE(after.ok()) << after.status().ToString();
+}
+
+TEST_F(KubeClientIT, KubeconfigWithExecPluginAndLeaseStore) {
+  StartServer(false);
+  std::string kubeconfig = dir_.path() + "/kubeconfig";
+  ASSERT_TRUE(server_->WriteKubeconfig(kubeconfig).ok());
+  auto cfg = LoadKubeconfig({kubeconfig});
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto c = Client(*cfg);
+  ASSERT_TRUE(c->GetPath("/version").ok());
+
+  // Leader election on a real Lease.
+  FakeClock clock;
+  KubeLeaseStore store(*c, "default", "logstack-operator");
+  LeaderElectionConfig le;
+  le.identity = "op-0";
+  LeaderElector elector(store, clock, le);
+  EXPECT_TRUE(elector.Step());
+  clock.Advance(2s);
+  EXPECT_TRUE(elector.Step());
+  auto lease = c->Get(resources::kLeases, "default", "logstack-operator");
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  EXPECT_EQ((*lease)["spec"]["holderIdentity"], "op-0");
+  elector.Stop();
+  EXPECT_EQ((*c->Get(resources::kLeases, "default", "logstack-operator"))["spec"]["holderIdentity"],
+            "");
+}
+
+}  // namespace
+}  // namespace logstack::kube
