@@ -406,8 +406,10 @@ void ApiServer::ClearFaults() {
 
 void ApiServer::CompactHistory() {
   std::lock_guard lock(mu_);
+  // The counter moves on so that every resourceVersion handed out so far is
+  // expired while a fresh list gets one that is not.
   history_.clear();
-  compacted_rv_ = rv_;
+  compacted_rv_ = ++rv_;
 }
 
 void ApiServer::SetHistoryLimit(size_t limit) {
@@ -461,14 +463,14 @@ std::optional<HttpResponse> ApiServer::ApplyFaults(const HttpRequest& req) {
   return failure;
 }
 
-ApiServer::CallResult ApiServer::Call(const std::string& method, const std::string& path,
-                                      const json& body, const std::string& content_type) {
+HttpRequest MakeRequest(const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& content_type) {
   HttpRequest req;
   req.method = method;
-  auto q = path.find('?');
-  req.path = path.substr(0, q);
+  auto q = target.find('?');
+  req.path = target.substr(0, q);
   if (q != std::string::npos) {
-    std::string query = path.substr(q + 1);
+    std::string query = target.substr(q + 1);
     size_t start = 0;
     while (start <= query.size()) {
       size_t amp = query.find('&', start);
@@ -483,7 +485,13 @@ ApiServer::CallResult ApiServer::Call(const std::string& method, const std::stri
   }
   req.content_type = content_type;
   req.accept = "application/json";
-  if (!body.is_null()) req.body = body.dump();
+  req.body = body;
+  return req;
+}
+
+ApiServer::CallResult ApiServer::Call(const std::string& method, const std::string& path,
+                                      const json& body, const std::string& content_type) {
+  HttpRequest req = MakeRequest(method, path, body.is_null() ? "" : body.dump(), content_type);
   HttpResponse resp = HandleResource(req, Access::kFull);
   json parsed = json::parse(resp.body, nullptr, false);
   return {resp.status, parsed.is_discarded() ? json(resp.body) : parsed};

@@ -47,6 +47,12 @@ struct HttpRequest {
   std::string body;
 };
 
+// Builds a request from "path?query" (query values taken verbatim, not
+// percent-decoded) for tests and in-process callers.
+HttpRequest MakeRequest(const std::string& method, const std::string& target,
+                        const std::string& body = "",
+                        const std::string& content_type = "application/json");
+
 class WatchStream;
 using WatchStreamPtr = std::shared_ptr<WatchStream>;
 
@@ -142,8 +148,9 @@ class ApiServer {
   void DelayRequests(const std::string& path_prefix, std::chrono::milliseconds delay,
                      int count = -1);
   void ClearFaults();
-  // Forgets the watch history: a watch or continue token from any earlier
-  // resourceVersion gets 410 Expired.
+  // Forgets the watch history: a watch or continue token from any
+  // resourceVersion handed out before gets 410 Expired (a new list gets a
+  // newer one).
   void CompactHistory();
   void SetHistoryLimit(size_t limit);
   void SetGarbageCollection(bool enabled);
