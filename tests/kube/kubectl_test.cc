@@ -83,6 +83,13 @@ class Kubectl {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  void Kill() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      exited_ = true;
+    }
+  }
   bool Running() {
     if (exited_) return false;
     int status = 0;
@@ -300,6 +307,51 @@ TEST_F(KubectlTest, GetWatchStreamsChanges) {
   CreateWidget("w2", 1);
   EXPECT_TRUE(watch.WaitForOutput("w2:\n")) << watch.out() << watch.err();
   EXPECT_TRUE(watch.Running());
+  // The server notices a watcher that went away and ends its stream.
+  ASSERT_EQ(server_->api().OpenWatchCount(), 1u);
+  watch.Kill();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server_->api().OpenWatchCount() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_->api().OpenWatchCount(), 0u);
+}
+
+TEST_F(KubectlTest, TheBinaryServesUntilSigterm) {
+  const char* bin_dir = std::getenv("LOGSTACK_BIN_DIR");
+  fs::path bin = fs::path(bin_dir ? bin_dir : "build/bin") / "kube-testserver";
+  if (!fs::exists(bin)) GTEST_SKIP() << bin << " not built";
+  fs::path tls = dir_ / "bin-tls";
+  fs::create_directories(tls);
+  // Port 0 is not printed back in a machine-readable way; pick one from a
+  // probe server that is then stopped.
+  uint16_t port = 0;
+  {
+    auto probe = KubeTestServer::Start({});
+    ASSERT_TRUE(probe.ok());
+    port = (*probe)->port();
+  }
+  const std::string kubeconfig = (dir_ / "bin-kubeconfig").string();
+  std::vector<std::string> args = {bin.string(), "--listen=127.0.0.1:" + std::to_string(port),
+                                   "--token=bin-token", "--tls-dir=" + tls.string(),
+                                   "--kubeconfig=" + kubeconfig};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!fs::exists(kubeconfig) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Kubectl get(dir_, kubeconfig, {"get", "namespaces", "-o", "name"});
+  EXPECT_EQ(get.Wait(), 0) << get.err();
+  EXPECT_NE(get.out().find("namespace/kube-system"), std::string::npos);
+  EXPECT_TRUE(fs::exists(tls / "ca.crt"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST_F(KubectlTest, WaitForConditionSetThroughTheServer) {

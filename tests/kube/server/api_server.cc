@@ -1319,6 +1319,12 @@ HttpResponse ApiServer::Delete(const Target& t, const HttpRequest& req) {
   auto it = coll.find(key);
   if (it == coll.end()) return NotFoundError(t.type, t.name);
   json obj = it->second;
+  if (t.type.group.empty() && t.type.resource == "namespaces" &&
+      (t.name == "default" || t.name == "kube-system" || t.name == "kube-public")) {
+    return Error(403, "Forbidden",
+                 "namespaces \"" + t.name + "\" is forbidden: this namespace may not be deleted",
+                 Details(t.type, t.name));
+  }
   if (opts.contains("preconditions") && opts["preconditions"].is_object()) {
     const json& p = opts["preconditions"];
     for (const char* f : {"uid", "resourceVersion"}) {

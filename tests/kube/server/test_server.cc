@@ -7,6 +7,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <fstream>
 
 #include "tests/kube/server/tls_certs.h"
@@ -286,15 +287,24 @@ StatusOr<std::unique_ptr<KubeTestServer>> KubeTestServer::Start(Options options)
 }
 
 Status KubeTestServer::WriteKubeconfig(const std::string& path, const std::string& ns) const {
-  std::ofstream out(path, std::ios::trunc);
-  out << "apiVersion: v1\nkind: Config\nclusters:\n- name: testserver\n  cluster:\n"
-      << "    server: " << url() << "\n";
-  if (tls()) out << "    certificate-authority: " << ca_file() << "\n";
-  out << "users:\n- name: testserver\n  user:\n";
-  if (!options_.token.empty()) out << "    token: " << options_.token << "\n";
-  out << "contexts:\n- name: testserver\n  context:\n    cluster: testserver\n"
-      << "    user: testserver\n    namespace: " << ns << "\ncurrent-context: testserver\n";
-  if (!out.good()) return Status(StatusCode::kIOError, "cannot write " + path);
+  // Written aside and renamed, so that whoever waits for the file never reads
+  // half of it.
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "apiVersion: v1\nkind: Config\nclusters:\n- name: testserver\n  cluster:\n"
+        << "    server: " << url() << "\n";
+    if (tls()) out << "    certificate-authority: " << ca_file() << "\n";
+    out << "users:\n- name: testserver\n  user:\n";
+    if (!options_.token.empty()) out << "    token: " << options_.token << "\n";
+    out << "contexts:\n- name: testserver\n  context:\n    cluster: testserver\n"
+        << "    user: testserver\n    namespace: " << ns << "\ncurrent-context: testserver\n";
+    out.flush();
+    if (!out.good()) return Status(StatusCode::kIOError, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status(StatusCode::kIOError, "cannot rename " + tmp + " to " + path);
+  }
   return Status::Ok();
 }
 
