@@ -129,6 +129,36 @@ TEST_F(ApiServerTest, GenerationAndStatusSubresource) {
   EXPECT_EQ(p.body["metadata"]["generation"], 2);
 }
 
+TEST_F(ApiServerTest, ScaleSubresource) {
+  json d = {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata", {{"name", "web"}}},
+            {"spec", {{"replicas", 1}, {"selector", {{"matchLabels", {{"app", "web"}}}}}}}};
+  Create(kDeploys, d);
+  auto scale = api_.Call("GET", std::string(kDeploys) + "/web/scale");
+  ASSERT_EQ(scale.status, 200) << scale.body.dump();
+  EXPECT_EQ(scale.body["kind"], "Scale");
+  EXPECT_EQ(scale.body["spec"]["replicas"], 1);
+  EXPECT_EQ(scale.body["status"]["selector"], "app=web");
+  auto patched = api_.Call("PATCH", std::string(kDeploys) + "/web/scale",
+                           {{"spec", {{"replicas", 4}}}}, "application/merge-patch+json");
+  ASSERT_EQ(patched.status, 200) << patched.body.dump();
+  EXPECT_EQ(patched.body["spec"]["replicas"], 4);
+  auto dep = api_.Call("GET", std::string(kDeploys) + "/web");
+  EXPECT_EQ(dep.body["spec"]["replicas"], 4);
+  EXPECT_EQ(dep.body["metadata"]["generation"], 2);
+  json stale = scale.body;
+  stale["spec"]["replicas"] = 2;
+  EXPECT_EQ(api_.Call("PUT", std::string(kDeploys) + "/web/scale", stale).status, 409);
+  EXPECT_EQ(api_.Call("GET", std::string(kCms) + "/x/scale").status, 404);
+  auto disc = api_.Call("GET", "/apis/apps/v1");
+  bool listed = false;
+  for (const auto& r : disc.body["resources"]) {
+    if (r["name"] == "deployments/scale" && r["group"] == "autoscaling") listed = true;
+  }
+  EXPECT_TRUE(listed);
+}
+
 TEST_F(ApiServerTest, PatchFlavours) {
   Create(kCms, ConfigMap("p", {{"a", "1"}}));
   const std::string path = std::string(kCms) + "/p";

@@ -406,6 +406,66 @@ TEST_F(KubectlTest, DeleteAndWaitForDeleteWithFinalizer) {
   EXPECT_NE(Run({"get", "widget", "w1"}, &out, &err), 0);
 }
 
+TEST_F(KubectlTest, ScaleAndPrinterColumns) {
+  const char* crd = R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: stacks.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: stacks, singular: stack, kind: Stack}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+    additionalPrinterColumns:
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+)";
+  std::string out, err;
+  ASSERT_EQ(Run({"apply", "-f", WriteManifest("stacks.yaml", crd)}, &out, &err), 0) << err;
+  ASSERT_EQ(Run({"apply", "-f",
+                 WriteManifest("s1.yaml",
+                               "apiVersion: example.com/v1\nkind: Stack\n"
+                               "metadata: {name: s1}\nspec: {replicas: 1}\n")},
+                &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(Run({"scale", "stack", "s1", "--replicas=3"}, &out, &err), 0) << err;
+  auto r =
+      server_->api().Call("PATCH", "/apis/example.com/v1/namespaces/default/stacks/s1/status",
+                          {{"status", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}},
+                          "application/merge-patch+json");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_EQ(Run({"get", "stacks", "--no-headers"}, &out, &err), 0) << err;
+  EXPECT_EQ(out.substr(0, out.find("True") + 4).find("s1"), 0u) << out;
+  EXPECT_NE(out.find(" 3 "), std::string::npos) << out;
+  EXPECT_NE(out.find("True"), std::string::npos) << out;
+
+  // Built-in deployments scale too.
+  std::string dep = WriteManifest("dep.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+)");
+  ASSERT_EQ(Run({"apply", "-f", dep}, &out, &err), 0) << err;
+  ASSERT_EQ(Run({"scale", "deployment", "web", "--replicas=2"}, &out, &err), 0) << err;
+  ASSERT_EQ(Run({"get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"}, &out, &err), 0)
+      << err;
+  EXPECT_EQ(out, "2");
+}
+
 TEST_F(KubectlTest, RetriesAfterTooManyRequests) {
   server_->api().FailNext("/api/v1/namespaces/default/configmaps", 1, 429, 1);
   std::string out, err;

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/kube/server/json_path.h"
 #include "tests/kube/server/schema.h"
 
 namespace logstack::kubetest {
@@ -29,14 +30,8 @@ int64_t ParseRfc3339(const std::string& s) {
   return timegm(&tm);
 }
 
-std::string Age(const json& obj) {
-  int64_t created = ParseRfc3339(obj["metadata"].value("creationTimestamp", ""));
-  int64_t secs = std::max<int64_t>(0, std::time(nullptr) - created);
-  if (secs < 120) return std::to_string(secs) + "s";
-  if (secs < 7200) return std::to_string(secs / 60) + "m";
-  if (secs < 172800) return std::to_string(secs / 3600) + "h";
-  return std::to_string(secs / 86400) + "d";
-}
+std::string AgeOf(const std::string& timestamp);
+std::string Age(const json& obj) { return AgeOf(obj["metadata"].value("creationTimestamp", "")); }
 
 std::string NewUid() {
   static std::mutex mu;
@@ -216,21 +211,57 @@ void StripDirectives(json& patch) {
   }
 }
 
-json TableColumns() {
-  return json::array({{{"name", "Name"},
-                       {"type", "string"},
-                       {"format", "name"},
-                       {"description", "Name must be unique within a namespace."},
-                       {"priority", 0}},
-                      {{"name", "Age"},
-                       {"type", "string"},
-                       {"format", ""},
-                       {"description", "Time since the object was created."},
-                       {"priority", 0}}});
+std::string AgeOf(const std::string& timestamp) {
+  int64_t secs = std::max<int64_t>(0, std::time(nullptr) - ParseRfc3339(timestamp));
+  if (secs < 120) return std::to_string(secs) + "s";
+  if (secs < 7200) return std::to_string(secs / 60) + "m";
+  if (secs < 172800) return std::to_string(secs / 3600) + "h";
+  return std::to_string(secs / 86400) + "d";
 }
 
-json TableRow(const json& obj, const std::string& include) {
-  json row = {{"cells", {MetaString(obj, "name"), Age(obj)}}};
+// Name, then a CRD version's additionalPrinterColumns, or Age.
+json TableColumns(const ResourceType& t) {
+  json cols = json::array({{{"name", "Name"},
+                            {"type", "string"},
+                            {"format", "name"},
+                            {"description", "Name must be unique within a namespace."},
+                            {"priority", 0}}});
+  if (t.printer_columns.is_array() && !t.printer_columns.empty()) {
+    for (const auto& c : t.printer_columns) {
+      std::string type = c.value("type", "string");
+      cols.push_back({{"name", c.value("name", "")},
+                      {"type", type == "date" ? "string" : type},
+                      {"format", c.value("format", "")},
+                      {"description", c.value("description", "")},
+                      {"priority", c.value("priority", 0)}});
+    }
+  } else {
+    cols.push_back({{"name", "Age"},
+                    {"type", "string"},
+                    {"format", ""},
+                    {"description", "Time since the object was created."},
+                    {"priority", 0}});
+  }
+  return cols;
+}
+
+json TableRow(const ResourceType& t, const json& obj, const std::string& include) {
+  json cells = json::array({MetaString(obj, "name")});
+  if (t.printer_columns.is_array() && !t.printer_columns.empty()) {
+    for (const auto& c : t.printer_columns) {
+      const json* v = EvalJsonPath(obj, c.value("jsonPath", ""));
+      if (!v) {
+        cells.push_back(nullptr);
+      } else if (c.value("type", "") == "date" && v->is_string()) {
+        cells.push_back(AgeOf(v->get<std::string>()));
+      } else {
+        cells.push_back(*v);
+      }
+    }
+  } else {
+    cells.push_back(Age(obj));
+  }
+  json row = {{"cells", cells}};
   if (include == "Object") {
     row["object"] = obj;
   } else if (include != "None") {
@@ -241,16 +272,46 @@ json TableRow(const json& obj, const std::string& include) {
   return row;
 }
 
-json Table(const std::vector<json>& objs, const std::string& include, const std::string& rv,
-           const std::string& cont) {
+json Table(const ResourceType& type, const std::vector<json>& objs, const std::string& include,
+           const std::string& rv, const std::string& cont) {
   json t = {{"kind", "Table"},
             {"apiVersion", "meta.k8s.io/v1"},
             {"metadata", {{"resourceVersion", rv}}},
-            {"columnDefinitions", TableColumns()},
+            {"columnDefinitions", TableColumns(type)},
             {"rows", json::array()}};
   if (!cont.empty()) t["metadata"]["continue"] = cont;
-  for (const auto& o : objs) t["rows"].push_back(TableRow(o, include));
+  for (const auto& o : objs) t["rows"].push_back(TableRow(type, o, include));
   return t;
+}
+
+// The autoscaling/v1 Scale of an object with the scale subresource.
+json ScaleOf(const ResourceType& t, const json& obj) {
+  const json* spec = EvalJsonPath(obj, t.scale_spec_path);
+  const json* status = EvalJsonPath(obj, t.scale_status_path);
+  std::string selector;
+  if (!t.scale_selector_path.empty()) {
+    const json* sel = EvalJsonPath(obj, t.scale_selector_path);
+    if (sel && sel->is_string()) selector = sel->get<std::string>();
+  } else if (const json* ml = EvalJsonPath(obj, ".spec.selector.matchLabels");
+             ml && ml->is_object()) {
+    for (const auto& [k, v] : ml->items()) {
+      selector += (selector.empty() ? "" : ",") + k + "=" +
+                  (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  json meta = {{"name", MetaString(obj, "name")},
+               {"uid", MetaString(obj, "uid")},
+               {"resourceVersion", MetaString(obj, "resourceVersion")},
+               {"creationTimestamp", MetaString(obj, "creationTimestamp")}};
+  if (!MetaString(obj, "namespace").empty()) meta["namespace"] = MetaString(obj, "namespace");
+  json scale = {
+      {"kind", "Scale"},
+      {"apiVersion", "autoscaling/v1"},
+      {"metadata", meta},
+      {"spec", {{"replicas", spec && spec->is_number() ? spec->get<int64_t>() : 0}}},
+      {"status", {{"replicas", status && status->is_number() ? status->get<int64_t>() : 0}}}};
+  if (!selector.empty()) scale["status"]["selector"] = selector;
+  return scale;
 }
 
 HttpResponse WithWarnings(HttpResponse r, const std::vector<std::string>& warnings) {
@@ -655,7 +716,9 @@ HttpResponse ApiServer::HandleResource(const HttpRequest& req, Access access) {
     if (r.size() >= 2) t.name = r[1];
     if (r.size() == 3) {
       t.sub = r[2];
-      if (t.sub != "status" || !t.type.has_status) return not_found();
+      const bool ok_sub = (t.sub == "status" && t.type.has_status) ||
+                          (t.sub == "scale" && !t.type.scale_spec_path.empty());
+      if (!ok_sub) return not_found();
     }
   }
   const bool read = req.method == "GET" || req.method == "HEAD";
@@ -675,6 +738,7 @@ HttpResponse ApiServer::HandleResource(const HttpRequest& req, Access access) {
                      t.type.resource + "\" in API group \"" + t.type.group + "\"",
                  Details(t.type, t.name));
   }
+  if (t.sub == "scale") return Scale(t, req);
   if (read) {
     if (!t.name.empty()) return Get(t, req);
     if (QueryTrue(req, "watch")) return Watch(t, req);
@@ -725,7 +789,7 @@ std::string ApiServer::EncodeEventLocked(const WatchStream& w, const Event& e) c
     return "";
   }
   json obj = WithTypeMeta(e.object, w.type_);
-  if (w.table_) obj = Table({obj}, "Object", std::to_string(e.rv), "");
+  if (w.table_) obj = Table(w.type_, {obj}, "Object", std::to_string(e.rv), "");
   return json{{"type", type}, {"object", obj}}.dump() + "\n";
 }
 
@@ -924,7 +988,7 @@ HttpResponse ApiServer::Get(const Target& t, const HttpRequest& req) {
   if (it == coll.end()) return NotFoundError(t.type, t.name);
   json obj = WithTypeMeta(it->second, t.type);
   if (WantsTable(req)) {
-    return JsonResponse(200, Table({obj}, QueryOr(req, "includeObject", "Metadata"),
+    return JsonResponse(200, Table(t.type, {obj}, QueryOr(req, "includeObject", "Metadata"),
                                    MetaString(obj, "resourceVersion"), ""));
   }
   return JsonResponse(200, obj);
@@ -998,7 +1062,7 @@ HttpResponse ApiServer::List(const Target& t, const HttpRequest& req) {
   std::string cont;
   if (remaining > 0) cont = HexEncode(json{{"rv", list_rv}, {"start", last_key}}.dump());
   if (WantsTable(req)) {
-    return JsonResponse(200, Table(items, QueryOr(req, "includeObject", "Metadata"),
+    return JsonResponse(200, Table(t.type, items, QueryOr(req, "includeObject", "Metadata"),
                                    std::to_string(list_rv), cont));
   }
   json list = {{"kind", t.type.list_kind},
@@ -1262,6 +1326,47 @@ HttpResponse ApiServer::Update(const Target& t, const HttpRequest& req, json inc
   }
   return WithWarnings(JsonResponse(200, CommitLocked(t.type, key, "MODIFIED", next, old)),
                       warnings);
+}
+
+HttpResponse ApiServer::Scale(const Target& t, const HttpRequest& req) {
+  std::lock_guard lock(mu_);
+  auto& coll = store_[t.type.StorageKey()];
+  auto it = coll.find(StoreKey(t.ns, t.name));
+  if (it == coll.end()) return NotFoundError(t.type, t.name);
+  json scale = ScaleOf(t.type, it->second);
+  if (req.method == "GET") return JsonResponse(200, scale);
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return BadRequest("the request body is not valid JSON");
+  try {
+    if (req.method == "PUT") {
+      scale = body;
+    } else if (req.method == "PATCH" &&
+               req.content_type.rfind("application/json-patch+json", 0) == 0) {
+      scale = scale.patch(body);
+    } else if (req.method == "PATCH") {
+      scale.merge_patch(body);
+    } else {
+      return Error(405, "MethodNotAllowed", "the server does not allow this method on scale");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Error(422, "Invalid", std::string("the patch could not be applied: ") + e.what());
+  }
+  const json* replicas = EvalJsonPath(scale, ".spec.replicas");
+  if (!replicas || !replicas->is_number_integer() || replicas->get<int64_t>() < 0) {
+    return InvalidError(t.type, t.name,
+                        {{"FieldValueInvalid", "Invalid value: must be greater than or equal to 0",
+                          "spec.replicas"}});
+  }
+  json next = it->second;
+  if (std::string rv = MetaString(scale, "resourceVersion"); !rv.empty()) {
+    next["metadata"]["resourceVersion"] = rv;  // Update checks it
+  }
+  SetJsonPath(next, t.type.scale_spec_path, *replicas);
+  Target main = t;
+  main.sub = "";
+  HttpResponse r = Update(main, req, std::move(next), true);
+  if (r.status != 200) return r;
+  return JsonResponse(200, ScaleOf(t.type, json::parse(r.body)));
 }
 
 HttpResponse ApiServer::Patch(const Target& t, const HttpRequest& req) {

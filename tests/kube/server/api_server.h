@@ -189,6 +189,7 @@ class ApiServer {
   HttpResponse Update(const Target& t, const HttpRequest& req, nlohmann::json incoming,
                       bool from_patch);
   HttpResponse Patch(const Target& t, const HttpRequest& req);
+  HttpResponse Scale(const Target& t, const HttpRequest& req);
   HttpResponse Delete(const Target& t, const HttpRequest& req);
   HttpResponse DeleteCollection(const Target& t, const HttpRequest& req);
 

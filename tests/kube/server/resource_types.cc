@@ -93,7 +93,14 @@ ResourceRegistry::ResourceRegistry() {
               "CustomResourceDefinition", false, {"crd", "crds"}, true, true, {"api-extensions"}));
 }
 
-void ResourceRegistry::Add(ResourceType t) { types_.push_back(std::move(t)); }
+void ResourceRegistry::Add(ResourceType t) {
+  if (!t.custom && t.group == "apps" &&
+      (t.resource == "deployments" || t.resource == "statefulsets")) {
+    t.scale_spec_path = ".spec.replicas";
+    t.scale_status_path = ".status.replicas";
+  }
+  types_.push_back(std::move(t));
+}
 
 const ResourceType* ResourceRegistry::Find(const std::string& group, const std::string& version,
                                            const std::string& resource) const {
@@ -132,6 +139,13 @@ std::string ResourceRegistry::RegisterCrd(const json& crd) {
     t.short_names = names.value("shortNames", std::vector<std::string>{});
     t.categories = names.value("categories", std::vector<std::string>{});
     t.has_status = v.contains("subresources") && v["subresources"].contains("status");
+    if (v.contains("subresources") && v["subresources"].contains("scale")) {
+      const json& sc = v["subresources"]["scale"];
+      t.scale_spec_path = sc.value("specReplicasPath", "");
+      t.scale_status_path = sc.value("statusReplicasPath", "");
+      t.scale_selector_path = sc.value("labelSelectorPath", "");
+    }
+    if (v.contains("additionalPrinterColumns")) t.printer_columns = v["additionalPrinterColumns"];
     t.has_generation = true;
     t.custom = true;
     if (v.contains("schema") && v["schema"].contains("openAPIV3Schema")) {
@@ -232,6 +246,15 @@ std::optional<json> ResourceRegistry::ResourceList(const std::string& group,
                            {"singularName", ""},
                            {"namespaced", t.namespaced},
                            {"kind", t.kind},
+                           {"verbs", {"get", "patch", "update"}}});
+    }
+    if (!t.scale_spec_path.empty()) {
+      resources.push_back({{"name", t.resource + "/scale"},
+                           {"singularName", ""},
+                           {"namespaced", t.namespaced},
+                           {"group", "autoscaling"},
+                           {"version", "v1"},
+                           {"kind", "Scale"},
                            {"verbs", {"get", "patch", "update"}}});
     }
   }

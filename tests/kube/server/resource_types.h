@@ -31,6 +31,14 @@ struct ResourceType {
   bool custom = false;                       // served from a CRD
   nlohmann::json schema;                     // openAPIV3Schema of a custom resource (null if none)
   std::vector<std::string> field_selectors;  // fields a fieldSelector may name, besides metadata.*
+  // The /scale subresource (autoscaling/v1 Scale) when scale_spec_path is set:
+  // JSONPaths like ".spec.replicas". An empty selector path means "the
+  // object's spec.selector.matchLabels" (deployments, statefulsets).
+  std::string scale_spec_path;
+  std::string scale_status_path;
+  std::string scale_selector_path;
+  // additionalPrinterColumns of a custom resource version (Table output).
+  nlohmann::json printer_columns;
 
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
   // Key of the stored collection: versions of one group/resource share storage.
