@@ -225,6 +225,36 @@ TEST_F(KubectlTest, WrongTokenIsUnauthorized) {
   EXPECT_NE(k.err().find("must be logged in"), std::string::npos) << k.err();
 }
 
+TEST_F(KubectlTest, VerifiesTheServerCertificate) {
+  // A kubeconfig that trusts another test server's CA must not connect.
+  fs::path other = dir_ / "other-ca";
+  fs::create_directories(other);
+  KubeTestServer::Options options;
+  options.tls_dir = other.string();
+  auto second = KubeTestServer::Start(options);
+  ASSERT_TRUE(second.ok());
+  std::string text = ReadFile(kubeconfig_);
+  const std::string ca = server_->ca_file();
+  text.replace(text.find(ca), ca.size(), (*second)->ca_file());
+  Kubectl k(dir_, WriteManifest("wrong-ca-kubeconfig", text), {"get", "configmaps"});
+  EXPECT_NE(k.Wait(), 0);
+  EXPECT_NE(k.err().find("certificate signed by unknown authority"), std::string::npos) << k.err();
+}
+
+TEST(KubectlPlainHttpTest, ServesPlainHttp) {
+  if (!HaveKubectl()) GTEST_SKIP() << "kubectl is not installed";
+  auto server = KubeTestServer::Start({});
+  ASSERT_TRUE(server.ok());
+  fs::path dir = fs::temp_directory_path() / ("kube-testserver-http-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string kubeconfig = (dir / "kubeconfig").string();
+  ASSERT_TRUE((*server)->WriteKubeconfig(kubeconfig).ok());
+  Kubectl k(dir, kubeconfig, {"get", "namespace", "default", "-o", "name"});
+  EXPECT_EQ(k.Wait(), 0) << k.err();
+  EXPECT_EQ(k.out(), "namespace/default\n");
+  fs::remove_all(dir);
+}
+
 TEST_F(KubectlTest, CreateCrdThenCustomResourceAndGetJson) {
   CreateWidgetCrd();
   CreateWidget("w1", 3);

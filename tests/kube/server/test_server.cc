@@ -197,17 +197,31 @@ struct KubeTestServer::Impl {
     http::response_serializer<http::empty_body> sr{res};
     beast::error_code ec;
     http::write_header(stream, sr, ec);
-    while (!ec) {
+    bool end = false;
+    while (!ec && !end) {
       auto next = resp.watch->Wait(std::chrono::milliseconds(250));
       if (next.kind == WatchStream::Next::kLine) {
-        asio::write(stream, http::make_chunk(asio::buffer(next.line)), ec);
+        // Whatever else is queued goes into the same chunk: one TLS record
+        // and one write for a burst of events.
+        std::string batch = std::move(next.line);
+        while (batch.size() < 64 * 1024) {
+          auto more = resp.watch->Wait(std::chrono::milliseconds(0));
+          if (more.kind == WatchStream::Next::kEnd) end = true;
+          if (more.kind != WatchStream::Next::kLine) break;
+          batch += more.line;
+        }
+        char size[20];
+        int n = std::snprintf(size, sizeof(size), "%zx\r\n", batch.size());
+        batch.insert(0, size, n);
+        batch += "\r\n";
+        asio::write(stream, asio::buffer(batch), ec);
       } else if (next.kind == WatchStream::Next::kEnd || stopping) {
-        asio::write(stream, http::make_chunk_last(), ec);
-        break;
+        end = true;
       } else if (PeerGone(fd)) {
-        break;
+        break;  // nobody to end the stream for
       }
     }
+    if (!ec && end) asio::write(stream, http::make_chunk_last(), ec);
     resp.watch->Close();
   }
 
