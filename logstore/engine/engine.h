@@ -10,7 +10,8 @@
 // bounded by series x steps, not by the data. Vector aggregations, binary
 // operations and functions then work on those step series (matrix.h).
 //
-// Streams are split across `QueryLimits::parallelism` workers.
+// Workers (`QueryLimits::parallelism`) share out (time slice, stream) pairs;
+// literal line filters let the store skip chunks and blocks (chunk::BlockFilter).
 //
 // Thread safety: Exec may be called from many threads at once.
 
