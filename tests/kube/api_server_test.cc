@@ -86,6 +86,12 @@ TEST_F(ApiServerTest, CreateGetUpdateAndConflicts) {
   EXPECT_EQ(bad_name.status, 422);
   EXPECT_EQ(bad_name.body["details"]["causes"][0]["field"], "metadata.name");
 
+  EXPECT_EQ(
+      api_.Call("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                {{"metadata", {{"name", "system:logstack-reader"}}}, {"rules", json::array()}})
+          .status,
+      201);
+
   auto no_ns = api_.Call("POST", "/api/v1/namespaces/nowhere/configmaps", ConfigMap("x"));
   EXPECT_EQ(no_ns.status, 404);
   EXPECT_EQ(no_ns.body["message"], "namespaces \"nowhere\" not found");
@@ -274,13 +280,23 @@ TEST_F(ApiServerTest, WatchFromResourceVersionAndExpiry) {
   // Then live events.
   Create(kCms, ConfigMap("c"));
   EXPECT_EQ(NextEvent(w)["object"]["metadata"]["name"], "c");
+  // A watch on one object by its path.
+  auto one = OpenWatch(std::string(kCms) + "/c?watch=true&resourceVersion=" +
+                       std::to_string(api_.CurrentResourceVersion()));
+  Create(kCms, ConfigMap("d"));
+  api_.Call("PATCH", std::string(kCms) + "/c", {{"data", {{"k", "2"}}}},
+            "application/merge-patch+json");
+  json only = NextEvent(one);
+  EXPECT_EQ(only["type"], "MODIFIED");
+  EXPECT_EQ(only["object"]["metadata"]["name"], "c");
 
   // No resourceVersion: the current state as ADDED events first.
   auto fresh = OpenWatch(std::string(kCms) + "?watch=true");
   std::set<std::string> initial;
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < 3; ++i) {
     initial.insert(NextEvent(fresh)["object"]["metadata"]["name"].get<std::string>());
-  EXPECT_EQ(initial, (std::set<std::string>{"b", "c"}));
+  }
+  EXPECT_EQ(initial, (std::set<std::string>{"b", "c", "d"}));
 
   // Too old: an ERROR event carrying 410 Expired, then the stream ends.
   api_.CompactHistory();

@@ -120,6 +120,11 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+bool ValidPathSegmentName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of("/%") == std::string::npos;
+}
+
 json WithTypeMeta(json obj, const ResourceType& t) {
   obj["apiVersion"] = t.ApiVersion();
   obj["kind"] = t.kind;
@@ -740,8 +745,8 @@ HttpResponse ApiServer::HandleResource(const HttpRequest& req, Access access) {
   }
   if (t.sub == "scale") return Scale(t, req);
   if (read) {
-    if (!t.name.empty()) return Get(t, req);
     if (QueryTrue(req, "watch")) return Watch(t, req);
+    if (!t.name.empty()) return Get(t, req);
     return List(t, req);
   }
   if (req.method == "POST") {
@@ -922,7 +927,9 @@ std::optional<HttpResponse> ApiServer::PrepareLocked(const Target& t, json& obje
                                                      const std::string& field_validation,
                                                      std::vector<std::string>* warnings) {
   const std::string name = MetaString(object, "name");
-  if (!ValidName(name)) {
+  // RBAC objects only need to be valid path segments ("system:auth-delegator").
+  const bool path_segment_name = t.type.group == "rbac.authorization.k8s.io";
+  if (path_segment_name ? !ValidPathSegmentName(name) : !ValidName(name)) {
     return InvalidError(t.type, name,
                         {{"FieldValueInvalid",
                           "Invalid value: \"" + name +
