@@ -412,6 +412,8 @@ TEST_F(ApiServerTest, AuthenticationAndAuthorization) {
   EXPECT_EQ(with("reader", "POST").status, 403);
   EXPECT_EQ(with("admin", "POST").status, 201);
   EXPECT_EQ(api_.Handle(MakeRequest("GET", "/healthz")).status, 200);
+  api_.RemoveToken("admin");
+  EXPECT_EQ(with("admin", "GET").status, 401);
 }
 
 TEST_F(ApiServerTest, FaultInjection) {

@@ -427,6 +427,11 @@ void ApiServer::AddToken(const std::string& token, const std::string& user, Acce
   tokens_[token] = {user, access};
 }
 
+void ApiServer::RemoveToken(const std::string& token) {
+  std::lock_guard lock(mu_);
+  tokens_.erase(token);
+}
+
 uint64_t ApiServer::CurrentResourceVersion() const {
   std::lock_guard lock(mu_);
   return rv_;
@@ -627,6 +632,18 @@ HttpResponse ApiServer::HandleControl(const HttpRequest& req) {
                   num("count", -1));
   } else if (op == "clear-faults") {
     ClearFaults();
+  } else if (op == "token") {
+    const std::string token = QueryOr(req, "token");
+    const std::string access = QueryOr(req, "access", "full");
+    if (token.empty()) return BadRequest("token= is required");
+    if (access == "remove") {
+      RemoveToken(token);
+    } else {
+      AddToken(token, QueryOr(req, "user", "user"),
+               access == "read"   ? Access::kReadOnly
+               : access == "none" ? Access::kNone
+                                  : Access::kFull);
+    }
   } else if (op == "compact") {
     CompactHistory();
   } else if (op == "gc") {

@@ -121,6 +121,8 @@ class ApiServer {
   // registered token (401 otherwise). kReadOnly tokens may get/list/watch;
   // kNone tokens are authenticated but forbidden everything (403).
   void AddToken(const std::string& token, const std::string& user, Access access);
+  // Revokes a token (e.g. to test rotation: add the new one, remove the old).
+  void RemoveToken(const std::string& token);
 
   // Handles one request as the HTTP layer received it.
   HttpResponse Handle(const HttpRequest& request);
