@@ -465,6 +465,18 @@ TEST_F(ApiServerTest, GarbageCollectionIsOptIn) {
   EXPECT_EQ(api_.Call("GET", std::string(kCms) + "/dependent").status, 404);
 }
 
+TEST_F(ApiServerTest, DeleteCollectionWithSelector) {
+  Create(kCms, ConfigMap("a", {{"app", "x"}}));
+  Create(kCms, ConfigMap("b", {{"app", "x"}}));
+  Create(kCms, ConfigMap("c", {{"app", "y"}}));
+  auto r = api_.Call("DELETE", std::string(kCms) + "?labelSelector=app=x");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["items"].size(), 2u);
+  auto left = api_.Call("GET", kCms);
+  ASSERT_EQ(left.body["items"].size(), 1u);
+  EXPECT_EQ(left.body["items"][0]["metadata"]["name"], "c");
+}
+
 TEST_F(ApiServerTest, DeletingANamespaceDeletesItsContents) {
   api_.Call("POST", "/api/v1/namespaces", {{"metadata", {{"name", "tmp"}}}});
   Create("/api/v1/namespaces/tmp/configmaps", ConfigMap("x"));

@@ -2,7 +2,7 @@
 // kubectl, the operator or a client library can be pointed at it by hand.
 //
 //   kube-testserver --listen=127.0.0.1:6443 --token=secret [--tls-dir=DIR]
-//                   [--kubeconfig=FILE] [--history=1000] [--gc]
+//                   [--kubeconfig=FILE] [--history=1000] [--gc] [--log-requests]
 //
 // Runs until SIGTERM or SIGINT. See docs/kube-testserver.md.
 
@@ -38,10 +38,12 @@ int main(int argc, char** argv) {
     }
     if (arg == "--gc") {
       options.api.garbage_collection = true;
+    } else if (arg == "--log-requests") {
+      options.log_requests = true;
     } else if (arg == "--help" || arg == "-h") {
       std::printf(
           "usage: kube-testserver --listen=HOST:PORT --token=TOKEN [--tls-dir=DIR]\n"
-          "                       [--kubeconfig=FILE] [--history=N] [--gc]\n");
+          "                       [--kubeconfig=FILE] [--history=N] [--gc] [--log-requests]\n");
       return 0;
     } else {
       std::fprintf(stderr, "kube-testserver: unknown flag %s (try --help)\n", arg.c_str());

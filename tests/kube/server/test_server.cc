@@ -95,6 +95,7 @@ struct KubeTestServer::Impl {
   std::mutex conns_mu;
   std::list<std::unique_ptr<Conn>> conns;
   ApiServer* api = nullptr;
+  bool log_requests = false;
 
   void AcceptLoop() {
     const int lfd = acceptor.native_handle();
@@ -171,6 +172,11 @@ struct KubeTestServer::Impl {
       if (ec) return;
       const auto& req = parser.get();
       HttpResponse resp = api->Handle(Convert(req));
+      if (log_requests) {
+        std::fprintf(stderr, "component=kube-testserver method=%s target=\"%s\" status=%d%s\n",
+                     std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+                     resp.status, resp.watch ? " watch=true" : "");
+      }
       if (resp.watch) {
         StreamWatch(stream, fd, resp);
         return;
@@ -259,6 +265,7 @@ StatusOr<std::unique_ptr<KubeTestServer>> KubeTestServer::Start(Options options)
   std::unique_ptr<KubeTestServer> s(new KubeTestServer(std::move(options)));
   Impl& impl = *s->impl_;
   impl.api = &s->api_;
+  impl.log_requests = s->options_.log_requests;
   if (!s->options_.token.empty()) s->api_.AddToken(s->options_.token, "admin", Access::kFull);
 
   if (!s->options_.tls_dir.empty()) {

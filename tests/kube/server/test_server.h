@@ -34,6 +34,8 @@ class KubeTestServer {
     // server.crt and server.key are written into this directory.
     std::string tls_dir;
     ApiServer::Options api;
+    // Logs one line a request to stderr (method, target, status, watch).
+    bool log_requests = false;
   };
 
   // Returns a running server, or the reason it could not start.
