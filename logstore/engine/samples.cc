@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "logstore/model/labels.h"
@@ -276,7 +277,11 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
       std::vector<StreamSelection> streams,
       SelectSliced(env.store, env.tenant, r.selector->matchers, from, to, Direction::kForward,
                    filter, env.parallelism > 1 ? 2 * static_cast<size_t>(env.parallelism) : 1));
-  stats->streams += streams.size();
+  {
+    std::unordered_set<const Labels*> distinct;
+    for (const auto& sel : streams) distinct.insert(sel.labels);
+    stats->streams += distinct.size();
+  }
 
   const size_t workers = std::min<size_t>(std::max(1, env.parallelism), streams.size());
   std::vector<std::unordered_map<std::string, SeriesAcc>> maps(workers);
