@@ -10,6 +10,8 @@
 #   BENCH_HTTP_MB        MiB of 1 MiB bodies sent to each HTTP server (2048)
 #   BENCH_HTTP_SMALL_MB  MiB of 16 KiB bodies sent to each HTTP server (256)
 #   BENCH_QUERY_MB       MiB of log lines the LogQL queries run over (1024)
+#   BENCH_KUBE_CONFIGMAPS  1 KB ConfigMaps cached by the informer in kube_bench (10000)
+#   BENCH_KUBE_EVENTS      watch events streamed to the informer in kube_bench (100000)
 #   BENCH_ONLY           run only these benchmarks, e.g. "push_bench http_server_bench"
 set -uo pipefail
 
@@ -19,7 +21,9 @@ BENCH_WAL_MB=${BENCH_WAL_MB:-256}
 BENCH_HTTP_MB=${BENCH_HTTP_MB:-2048}
 BENCH_HTTP_SMALL_MB=${BENCH_HTTP_SMALL_MB:-256}
 BENCH_QUERY_MB=${BENCH_QUERY_MB:-1024}
-BENCH_ONLY=${BENCH_ONLY:-chunk_bench push_bench query_bench http_server_bench}
+BENCH_KUBE_CONFIGMAPS=${BENCH_KUBE_CONFIGMAPS:-10000}
+BENCH_KUBE_EVENTS=${BENCH_KUBE_EVENTS:-100000}
+BENCH_ONLY=${BENCH_ONLY:-chunk_bench push_bench query_bench http_server_bench kube_bench}
 
 for b in $BENCH_ONLY; do
   if [[ ! -x "$BIN/$b" ]]; then
@@ -34,7 +38,7 @@ trap 'rm -rf "$out"' EXIT
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) CPUs: ${cpu:-unknown}  $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB"
+echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB BENCH_KUBE_CONFIGMAPS=$BENCH_KUBE_CONFIGMAPS BENCH_KUBE_EVENTS=$BENCH_KUBE_EVENTS"
 
 failed=0
 for b in $BENCH_ONLY; do
@@ -43,6 +47,7 @@ for b in $BENCH_ONLY; do
     push_bench) args=(--bin-dir="$BIN" --mb="$BENCH_MB" --wal-mb="$BENCH_WAL_MB") ;;
     http_server_bench) args=(--mb="$BENCH_HTTP_MB" --small-mb="$BENCH_HTTP_SMALL_MB") ;;
     query_bench) args=(--mb="$BENCH_QUERY_MB") ;;
+    kube_bench) args=(--configmaps="$BENCH_KUBE_CONFIGMAPS" --events="$BENCH_KUBE_EVENTS") ;;
     *) args=() ;;
   esac
   start=$(date +%s)
