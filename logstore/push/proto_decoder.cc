@@ -65,7 +65,7 @@ class Parser {
   }
 
   bool Bytes(std::string_view* out) {
-    uint64_t n;
+    uint64_t n = 0;
     if (!Varint(&n)) return false;
     if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
       return Fail("negative length found during unmarshaling");
