@@ -320,18 +320,7 @@ std::optional<int64_t> ParseLokiDuration(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<uint64_t> ParseHumanBytes(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) i++;
-  if (i == 0) return std::nullopt;
-  std::string num(s.substr(0, i));
-  char* end = nullptr;
-  double v = std::strtod(num.c_str(), &end);
-  if (end != num.c_str() + num.size()) return std::nullopt;
-  std::string_view rest = s.substr(i);
-  while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-  std::string unit;
-  for (char c : rest) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+std::optional<double> HumanBytesMultiplier(std::string_view unit) {
   struct U {
     const char* n;
     double m;
@@ -365,13 +354,28 @@ std::optional<uint64_t> ParseHumanBytes(std::string_view s) {
       {"e", 1e18},
   };
   for (const U& u : kUnits) {
-    if (unit == u.n) {
-      double b = v * u.m;
-      if (!(b < 18446744073709551616.0)) return std::nullopt;
-      return static_cast<uint64_t>(b);
-    }
+    if (unit == u.n) return u.m;
   }
   return std::nullopt;
+}
+
+std::optional<uint64_t> ParseHumanBytes(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) i++;
+  if (i == 0) return std::nullopt;
+  std::string num(s.substr(0, i));
+  char* end = nullptr;
+  double v = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size()) return std::nullopt;
+  std::string_view rest = s.substr(i);
+  while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+  std::string unit;
+  for (char c : rest) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::optional<double> mult = HumanBytesMultiplier(unit);
+  if (!mult) return std::nullopt;
+  double bytes = v * *mult;
+  if (!(bytes < 18446744073709551616.0)) return std::nullopt;
+  return static_cast<uint64_t>(bytes);
 }
 
 namespace {

@@ -43,6 +43,10 @@ std::optional<int64_t> ParseLokiDuration(std::string_view s);
 // "100KB", "1.5MiB", "3 kB", "42". Returns nullopt on error.
 std::optional<uint64_t> ParseHumanBytes(std::string_view s);
 
+// go-humanize's multiplier for a lower-case unit name ("", "b", "kb", "k",
+// "kib", "ki", ... up to "e"), or nullopt for an unknown one.
+std::optional<double> HumanBytesMultiplier(std::string_view unit);
+
 // strconv.FormatFloat(v, 'f', -1, 64): "0.9", "1500", "-2.5".
 std::string FormatFloatF(double v);
 

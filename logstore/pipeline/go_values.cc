@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "logstore/logql/go_syntax.h"
 #include "logstore/model/labels.h"
 
 namespace logstack::logstore::pipeline {
@@ -185,45 +186,11 @@ StatusOr<uint64_t> ParseHumanBytes(std::string_view s) {
   while (!extra.empty() && (extra.back() == ' ' || extra.back() == '\t')) extra.remove_suffix(1);
   std::string unit;
   for (char c : extra) unit.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c);
-  static const struct {
-    const char* name;
-    double mult;
-  } kTable[] = {
-      {"", 1},
-      {"b", 1},
-      {"kib", 1024.0},
-      {"ki", 1024.0},
-      {"kb", 1e3},
-      {"k", 1e3},
-      {"mib", 1048576.0},
-      {"mi", 1048576.0},
-      {"mb", 1e6},
-      {"m", 1e6},
-      {"gib", 1073741824.0},
-      {"gi", 1073741824.0},
-      {"gb", 1e9},
-      {"g", 1e9},
-      {"tib", 1099511627776.0},
-      {"ti", 1099511627776.0},
-      {"tb", 1e12},
-      {"t", 1e12},
-      {"pib", 1125899906842624.0},
-      {"pi", 1125899906842624.0},
-      {"pb", 1e15},
-      {"p", 1e15},
-      {"eib", 1152921504606846976.0},
-      {"ei", 1152921504606846976.0},
-      {"eb", 1e18},
-      {"e", 1e18},
-  };
-  for (const auto& e : kTable) {
-    if (unit == e.name) {
-      double v = *f * e.mult;
-      if (v >= 18446744073709551615.0) {
-        return InvalidArgument("too large: " + std::string(s));
-      }
-      return static_cast<uint64_t>(v);
-    }
+  std::optional<double> mult = logql::HumanBytesMultiplier(unit);
+  if (mult) {
+    double v = *f * *mult;
+    if (v >= 18446744073709551615.0) return InvalidArgument("too large: " + std::string(s));
+    return static_cast<uint64_t>(v);
   }
   return InvalidArgument("unhandled size name: " + unit);
 }
