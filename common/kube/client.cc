@@ -201,28 +201,40 @@ StatusOr<WatchEvent> ParseWatchEvent(std::string_view line) {
 
 StatusOr<ListResult> KubeClient::ListAll(const ResourceRef& r, std::string_view ns,
                                          ListOptions opts) {
+  ListResult all;
+  auto rv = ListPaged(
+      r, ns, std::move(opts),
+      [&](std::vector<Json>& items) {
+        for (auto& item : items) all.items.push_back(std::move(item));
+      },
+      [&] { all.items.clear(); });
+  if (!rv.ok()) return rv.status();
+  all.resource_version = std::move(*rv);
+  return all;
+}
+
+StatusOr<std::string> KubeClient::ListPaged(
+    const ResourceRef& r, std::string_view ns, ListOptions opts,
+    const std::function<void(std::vector<Json>& items)>& on_page,
+    const std::function<void()>& on_restart) {
   const ListOptions first = opts;
   for (int restart = 0;; ++restart) {
-    ListResult all;
+    if (restart > 0) on_restart();
     opts = first;
-    bool expired = false;
     while (true) {
       auto page = List(r, ns, opts);
       if (!page.ok()) {
         // An expired continue token: start over (with a fresh snapshot).
         if (page.status().code() == StatusCode::kOutOfRange && !opts.continue_token.empty() &&
             restart < 3) {
-          expired = true;
           break;
         }
         return page.status();
       }
-      for (auto& item : page->items) all.items.push_back(std::move(item));
-      all.resource_version = page->resource_version;
-      if (page->continue_token.empty()) return all;
-      opts.continue_token = page->continue_token;
+      on_page(page->items);
+      if (page->continue_token.empty()) return std::move(page->resource_version);
+      opts.continue_token = std::move(page->continue_token);
     }
-    if (!expired) return all;
   }
 }
 

@@ -128,6 +128,14 @@ class KubeClient {
   // Every page of a list, following `continue`. If the continue token
   // expires (410) the whole list starts over, at most a few times.
   StatusOr<ListResult> ListAll(const ResourceRef& r, std::string_view ns, ListOptions opts);
+  // The same, handing each page's items to `on_page` as it arrives instead of
+  // gathering them (a caller that keeps a compact form never holds the whole
+  // list parsed). When an expired continue token makes the list start over,
+  // `on_restart` is called first: drop the pages seen so far. Returns the
+  // list's resourceVersion.
+  StatusOr<std::string> ListPaged(const ResourceRef& r, std::string_view ns, ListOptions opts,
+                                  const std::function<void(std::vector<Json>& items)>& on_page,
+                                  const std::function<void()>& on_restart);
 };
 using KubeClientPtr = std::unique_ptr<KubeClient>;
 

@@ -1,10 +1,24 @@
 #include "common/kube/informer.h"
 
 #include <unordered_set>
+#include <utility>
 
 #include "common/kube/object.h"
 
 namespace logstack::kube {
+
+namespace {
+
+// The cached form of an object: its compact JSON, without spare capacity.
+std::string Serialize(const Json& obj) {
+  std::string s = obj.dump();
+  s.shrink_to_fit();
+  return s;
+}
+
+Json Parse(const std::string& text) { return Json::parse(text); }
+
+}  // namespace
 
 Informer::Informer(KubeClient& client, ResourceRef resource, InformerOptions options)
     : options_(std::move(options)),
@@ -48,14 +62,14 @@ std::optional<Json> Informer::Get(const std::string& key) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  return Parse(it->second);
 }
 
 std::vector<Json> Informer::List() {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<Json> out;
   out.reserve(cache_.size());
-  for (const auto& [k, v] : cache_) out.push_back(v);
+  for (const auto& [k, v] : cache_) out.push_back(Parse(v));
   return out;
 }
 
@@ -80,45 +94,66 @@ void Informer::Deleted(const Json& obj) {
   }
 }
 
-void Informer::Replace(std::vector<Json> items, const std::string& resource_version) {
-  std::lock_guard<std::mutex> d(dispatch_mu_);
-  std::map<std::string, Json> next;
+void Informer::BeginList() { listing_.clear(); }
+
+// Each page is serialized as it arrives and its trees freed, so a list of
+// 10,000 objects is never held parsed at once, and the texts fill the space
+// the trees leave rather than landing among them. Handlers get objects parsed
+// again from the texts, one at a time.
+void Informer::ListPage(std::vector<Json>& items) {
   for (auto& item : items) {
     StripManagedFields(item);
-    std::string key = ObjectKey(item);
-    next[key] = std::move(item);
+    listing_[ObjectKey(item)] = Serialize(item);
+    item = Json();
   }
-  std::vector<Json> added, deleted;
-  std::vector<std::pair<Json, Json>> updated;
+}
+
+void Informer::EndList(const std::string& /*resource_version*/) {
+  std::lock_guard<std::mutex> d(dispatch_mu_);
+  std::map<std::string, std::string> next = std::move(listing_);
+  listing_.clear();
+  std::vector<std::string> added, deleted;  // keys; texts
+  std::vector<std::pair<std::string, std::string>> updated;
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (auto& [key, obj] : cache_) {
+    for (auto& [key, text] : cache_) {
       auto it = next.find(key);
       if (it == next.end()) {
-        deleted.push_back(obj);
-      } else if (ResourceVersion(it->second) != ResourceVersion(obj) ||
-                 Uid(it->second) != Uid(obj)) {
-        updated.emplace_back(obj, it->second);
+        deleted.push_back(std::move(text));
+      } else if (it->second != text) {
+        // Same key, other text: a newer resourceVersion, or another object (uid).
+        updated.emplace_back(std::move(text), it->second);
       }
     }
-    for (auto& [key, obj] : next) {
-      if (cache_.count(key) == 0) added.push_back(obj);
+    for (auto& [key, text] : next) {
+      if (cache_.count(key) == 0) added.push_back(key);
     }
     cache_ = std::move(next);
     synced_ = true;
     cv_.notify_all();
   }
-  for (const auto& o : deleted) Deleted(o);
-  for (const auto& [o, n] : updated) {
+  for (const auto& text : deleted) Deleted(Parse(text));
+  for (const auto& [old_text, new_text] : updated) {
+    Json o = Parse(old_text), n = Parse(new_text);
     // Same name, different object: the old one was deleted and a new one made.
     if (Uid(o) != Uid(n)) {
       Deleted(o);
       Added(n);
-    } else {
+    } else if (ResourceVersion(o) != ResourceVersion(n)) {
       Updated(o, n);
     }
   }
-  for (const auto& n : added) Added(n);
+  // Parsed from the cache one at a time (a first list adds everything: no second copy).
+  for (const auto& key : added) {
+    Json obj;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = cache_.find(key);
+      if (it == cache_.end()) continue;
+      obj = Parse(it->second);
+    }
+    Added(obj);
+  }
 }
 
 void Informer::Apply(const WatchEvent& event) {
@@ -126,17 +161,24 @@ void Informer::Apply(const WatchEvent& event) {
   Json obj = event.object;
   StripManagedFields(obj);
   std::string key = ObjectKey(obj);
-  std::optional<Json> old;
+  std::string text = event.type == WatchEvent::Type::kDeleted ? std::string() : Serialize(obj);
+  std::optional<std::string> old_text;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = cache_.find(key);
-    if (it != cache_.end()) old = it->second;
     if (event.type == WatchEvent::Type::kDeleted) {
-      cache_.erase(key);
+      if (it != cache_.end()) {
+        old_text = std::move(it->second);
+        cache_.erase(it);
+      }
+    } else if (it != cache_.end()) {
+      old_text = std::exchange(it->second, std::move(text));
     } else {
-      cache_[key] = obj;
+      cache_.emplace(key, std::move(text));
     }
   }
+  std::optional<Json> old;
+  if (old_text) old = Parse(*old_text);
   if (event.type == WatchEvent::Type::kDeleted) {
     Deleted(old && ResourceVersion(obj).empty() ? *old : obj);
   } else if (old) {

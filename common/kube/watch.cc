@@ -33,18 +33,21 @@ void Reflector::Run() {
       lo.label_selector = options_.label_selector;
       lo.field_selector = options_.field_selector;
       lo.limit = options_.page_size;
-      auto list = client_.ListAll(resource_, options_.ns, lo);
-      if (!list.ok()) {
-        LOG_WARN("component=kube op=list {} error={}", what, Quote(list.status().ToString()));
+      sink_.BeginList();
+      auto list_rv = client_.ListPaged(
+          resource_, options_.ns, lo, [&](std::vector<Json>& items) { sink_.ListPage(items); },
+          [&] { sink_.BeginList(); });
+      if (!list_rv.ok()) {
+        LOG_WARN("component=kube op=list {} error={}", what, Quote(list_rv.status().ToString()));
         if (!Backoff(failures++)) return;
         continue;
       }
       {
         std::lock_guard<std::mutex> l(mu_);
         ++lists_;
-        last_rv_ = list->resource_version;
+        last_rv_ = *list_rv;
       }
-      sink_.Replace(std::move(list->items), list->resource_version);
+      sink_.EndList(*list_rv);
       need_list = false;
     }
 

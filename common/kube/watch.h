@@ -3,7 +3,7 @@
 // Reflector: keeps a WatchSink in step with a resource on the server, the way
 // every informer needs it: list, then watch from the list's resourceVersion,
 // resuming each new watch from the last version seen (events and
-// bookmarks), and listing again (Replace) when the server says the version is
+// bookmarks), and listing again when the server says the version is
 // too old (HTTP 410 Gone, or an in-stream ERROR event with code 410). Watches
 // carry a server-side timeoutSeconds; a stream the server ends cleanly is
 // reopened at once; failures reconnect with exponential backoff and jitter.
@@ -25,9 +25,13 @@ namespace logstack::kube {
 class WatchSink {
  public:
   virtual ~WatchSink() = default;
-  // The complete current state (after a list); objects absent from `items`
-  // are gone.
-  virtual void Replace(std::vector<Json> items, const std::string& resource_version) = 0;
+  // A list delivers the complete current state in pages: BeginList(), then
+  // ListPage() once a page, then EndList(). Objects absent from the list are
+  // gone. A list that starts over or fails midway begins again with
+  // BeginList(): pages seen since the last BeginList() are void.
+  virtual void BeginList() = 0;
+  virtual void ListPage(std::vector<Json>& items) = 0;
+  virtual void EndList(const std::string& resource_version) = 0;
   // One ADDED, MODIFIED or DELETED event.
   virtual void Apply(const WatchEvent& event) = 0;
 };

@@ -228,6 +228,82 @@ TEST_F(KubeClientIT, InformerAcrossDroppedWatchesAndCompaction) {
   inf.Stop();
 }
 
+// A continue token that expires midway makes the list start over: the pages
+// before it are void (on_restart), and the result holds each object once, at
+// the state of the new snapshot.
+TEST_F(KubeClientIT, ListStartsOverWhenContinueExpires) {
+  StartServer(false);
+  auto c = Client(Config());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        c->Create(resources::kConfigMaps, "default", ConfigMap("p" + std::to_string(i), "")).ok());
+  }
+  ListOptions lo;
+  lo.limit = 2;
+  std::vector<std::string> names;
+  int pages = 0, restarts = 0;
+  auto rv = c->ListPaged(
+      resources::kConfigMaps, "default", lo,
+      [&](std::vector<Json>& items) {
+        for (const auto& o : items) names.push_back(Name(o));
+        if (++pages == 1) {
+          // Between the first and second page: p4 goes, and the token expires.
+          ASSERT_TRUE(c->Delete(resources::kConfigMaps, "default", "p4").ok());
+          server_->api().CompactHistory();
+        }
+      },
+      [&] {
+        ++restarts;
+        names.clear();
+      });
+  ASSERT_TRUE(rv.ok()) << rv.status().ToString();
+  EXPECT_EQ(restarts, 1);
+  EXPECT_EQ(names, (std::vector<std::string>{"p0", "p1", "p2", "p3"}));
+  EXPECT_EQ(*rv, std::to_string(server_->api().CurrentResourceVersion()));
+}
+
+// The informer's first list arrives in pages; its cache and its adds are
+// each object once, and reads parse the cached text back to the object.
+TEST_F(KubeClientIT, InformerListsInPages) {
+  StartServer(false);
+  auto c = Client(Config());
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(c->Create(resources::kConfigMaps, "default",
+                          ConfigMap("p" + std::to_string(i), std::to_string(i)))
+                    .ok());
+  }
+  InformerOptions io;
+  io.reflector.ns = "default";
+  io.reflector.page_size = 3;
+  Informer inf(*c, resources::kConfigMaps, io);
+  std::mutex mu;
+  std::vector<std::string> adds;
+  inf.AddHandlers({[&](const Json& o) {
+                     std::lock_guard<std::mutex> l(mu);
+                     adds.push_back(Name(o));
+                   },
+                   nullptr, nullptr});
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(10s));
+  EXPECT_EQ(inf.Size(), 7u);
+  // Synced means the cache is filled; the add handlers run just after.
+  EXPECT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return adds.size() == 7u;
+  }));
+  std::this_thread::sleep_for(20ms);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    EXPECT_EQ(adds.size(), 7u);
+  }
+  auto got = inf.Get("default/p5");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ((*got)["data"]["v"], "5");
+  EXPECT_EQ(*got, *c->Get(resources::kConfigMaps, "default", "p5"));
+  EXPECT_EQ(inf.List().size(), 7u);
+  inf.Stop();
+}
+
 TEST_F(KubeClientIT, TooManyRequestsHonoursRetryAfter) {
   StartServer(false);
   auto c = Client(Config());
