@@ -56,7 +56,8 @@ class Informer final : private WatchSink {
   void Start();
   void Stop();
 
-  // True once the first list has been applied.
+  // True once the first list is in the cache (its add handlers may still be
+  // running on the informer thread).
   bool HasSynced();
   bool WaitForSync(std::chrono::milliseconds timeout);
 
