@@ -87,7 +87,8 @@ StatusOr<YAML::Node> LoadConfigTree(const std::string& file, const CommandLine& 
         chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
         next = chain.back()[parts[i]];
       }
-      if (!next.IsMap()) return InvalidArgument("flag --" + name + ": " + parts[i] + " is not a map");
+      if (!next.IsMap())
+        return InvalidArgument("flag --" + name + ": " + parts[i] + " is not a map");
       chain.push_back(next);
     }
     chain.back()[parts.back()] = value;
@@ -167,6 +168,29 @@ void ConfigReader::ReadBytes(const std::string& key, uint64_t* out) {
   auto b = ParseBytes(s);
   if (!b.ok()) return Fail(key, b.status().message());
   *out = *b;
+}
+
+void ConfigReader::ReadBytesOrPercent(const std::string& key, uint64_t* bytes, double* percent) {
+  seen_.insert(key);
+  if (!Has(key)) return;
+  std::string s;
+  if (!Scalar(node_[key], &s))
+    return Fail(key, "expected a size such as 5GB or a share such as 10%");
+  if (!s.empty() && s.back() == '%') {
+    char* end = nullptr;
+    std::string num = s.substr(0, s.size() - 1);
+    double p = std::strtod(num.c_str(), &end);
+    if (num.empty() || end != num.c_str() + num.size() || !(p > 0 && p < 100)) {
+      return Fail(key, "a share must be a number between 0% and 100%, got \"" + s + "\"");
+    }
+    *percent = p;
+    *bytes = 0;
+    return;
+  }
+  auto b = ParseBytes(s);
+  if (!b.ok()) return Fail(key, b.status().message());
+  *bytes = *b;
+  *percent = 0;
 }
 
 ConfigReader& ConfigReader::Child(const std::string& key) {

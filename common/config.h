@@ -62,6 +62,9 @@ class ConfigReader {
   void ReadDuration(const std::string& key, int64_t* out);
   // Byte sizes ("256KB").
   void ReadBytes(const std::string& key, uint64_t* out);
+  // A byte size, or a share of something ("10%", into *percent, 0 < p < 100).
+  // Sets the one given and zeroes the other.
+  void ReadBytesOrPercent(const std::string& key, uint64_t* bytes, double* percent);
 
   bool Has(const std::string& key) const;
   // A nested map (an empty one when absent), owned by this reader; its errors

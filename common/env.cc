@@ -18,6 +18,12 @@ std::string DirName(std::string_view path) {
   return std::string(path.substr(0, pos));
 }
 
+StatusOr<uint64_t> Env::GetFreeSpace(const std::string& path) {
+  auto d = GetDiskSpace(path);
+  if (!d.ok()) return d.status();
+  return d->available;
+}
+
 StatusOr<std::string> ReadFileToString(Env* env, const std::string& path) {
   LOGSTACK_ASSIGN_OR_RETURN(SequentialFilePtr file, env->NewSequentialFile(path));
   std::string out;

@@ -87,8 +87,15 @@ class Env {
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   // Makes the directory's entries (creations, renames, removals) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
-  // Bytes free for an unprivileged writer on the file system holding path.
-  virtual StatusOr<uint64_t> GetFreeSpace(const std::string& path) = 0;
+  // The size of the file system holding path, and the bytes free on it for an
+  // unprivileged writer.
+  struct DiskSpace {
+    uint64_t capacity = 0;
+    uint64_t available = 0;
+  };
+  virtual StatusOr<DiskSpace> GetDiskSpace(const std::string& path) = 0;
+  // GetDiskSpace(path).available.
+  StatusOr<uint64_t> GetFreeSpace(const std::string& path);
 };
 
 // Joins two path parts with exactly one '/'.

@@ -180,8 +180,8 @@ Status FaultInjectionEnv::SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-StatusOr<uint64_t> FaultInjectionEnv::GetFreeSpace(const std::string& path) {
-  return base_->GetFreeSpace(path);
+StatusOr<Env::DiskSpace> FaultInjectionEnv::GetDiskSpace(const std::string& path) {
+  return base_->GetDiskSpace(path);
 }
 
 Status FaultInjectionEnv::DropUnsyncedLocked(std::optional<uint64_t> seed) {

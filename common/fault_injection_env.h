@@ -60,7 +60,7 @@ class FaultInjectionEnv final : public Env {
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
   Status SyncDir(const std::string& dir) override;
-  StatusOr<uint64_t> GetFreeSpace(const std::string& path) override;
+  StatusOr<DiskSpace> GetDiskSpace(const std::string& path) override;
 
   // --- Crash simulation.
 

@@ -267,9 +267,14 @@ Status MemEnv::SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-StatusOr<uint64_t> MemEnv::GetFreeSpace(const std::string& path) {
+StatusOr<Env::DiskSpace> MemEnv::GetDiskSpace(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  return free_space_;
+  return DiskSpace{capacity_, free_space_};
+}
+
+void MemEnv::SetCapacity(uint64_t bytes) {
+  std::lock_guard<std::mutex> l(mu_);
+  capacity_ = bytes;
 }
 
 void MemEnv::SetFreeSpace(uint64_t bytes) {

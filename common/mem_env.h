@@ -56,10 +56,12 @@ class MemEnv final : public Env {
   Status TruncateFile(const std::string& path, uint64_t size) override;
   // OK iff dir is a directory; there is nothing to make durable.
   Status SyncDir(const std::string& dir) override;
-  // Returns the value given to SetFreeSpace() (1 TiB unless set).
-  StatusOr<uint64_t> GetFreeSpace(const std::string& path) override;
+  // Returns the values given to SetCapacity() and SetFreeSpace() (2 TiB and
+  // 1 TiB unless set).
+  StatusOr<DiskSpace> GetDiskSpace(const std::string& path) override;
 
   void SetFreeSpace(uint64_t bytes);
+  void SetCapacity(uint64_t bytes);
 
   // The contents of one file, shared by every object open on it.
   struct FileState;
@@ -72,6 +74,7 @@ class MemEnv final : public Env {
   std::map<std::string, std::shared_ptr<FileState>> files_;  // by normalized path
   std::set<std::string> dirs_;                               // normalized, roots excluded
   uint64_t free_space_ = uint64_t{1} << 40;
+  uint64_t capacity_ = uint64_t{2} << 40;
 };
 
 }  // namespace logstack

@@ -23,7 +23,11 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  int Release() { int f = fd_; fd_ = -1; return f; }
+  int Release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
   void Reset() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -254,10 +258,13 @@ class PosixEnv final : public Env {
     return Status::Ok();
   }
 
-  StatusOr<uint64_t> GetFreeSpace(const std::string& path) override {
+  StatusOr<DiskSpace> GetDiskSpace(const std::string& path) override {
     struct statvfs st;
     if (::statvfs(path.c_str(), &st) != 0) return ErrnoError("statvfs " + path, errno);
-    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    DiskSpace d;
+    d.capacity = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
+    d.available = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    return d;
   }
 };
 

@@ -58,7 +58,7 @@ void ReadStoreOptions(ConfigReader& root, StoreOptions* o) {
   s.ReadDuration("flush_check_period", &o->flush_check_period_ns);
   s.ReadDuration("partition_period", &o->partition_period_ns);
   s.ReadDuration("retention_check_period", &o->retention_check_period_ns);
-  s.ReadBytes("min_free_disk", &o->min_free_disk_bytes);
+  s.ReadBytesOrPercent("min_free_disk", &o->min_free_disk_bytes, &o->min_free_disk_percent);
 
   ConfigReader& w = root.Child("wal");
   w.Read("enabled", &o->wal_enabled);

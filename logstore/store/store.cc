@@ -209,6 +209,28 @@ StatusOr<std::unique_ptr<Store>> Store::Open(Env* env, Clock* clock, StoreOption
                              [raw] { return static_cast<double>(raw->Stats().disk_bytes); });
   registry->AddGaugeFunction("logstore_wal_disk_bytes", "Bytes of WAL segments on disk.", {},
                              [raw] { return static_cast<double>(raw->Stats().wal_bytes); });
+  // The volume under data_dir, for alerts and the operator's status (NaN when
+  // it cannot be read).
+  registry->AddGaugeFunction("logstore_volume_capacity_bytes",
+                             "Size of the file system holding the data directory.", {}, [raw] {
+                               auto d = raw->env_->GetDiskSpace(raw->opts_.data_dir);
+                               return d.ok() ? static_cast<double>(d->capacity) : std::nan("");
+                             });
+  registry->AddGaugeFunction(
+      "logstore_volume_available_bytes",
+      "Bytes free for the store on the file system holding the data directory.", {}, [raw] {
+        auto d = raw->env_->GetDiskSpace(raw->opts_.data_dir);
+        return d.ok() ? static_cast<double>(d->available) : std::nan("");
+      });
+  registry->AddGaugeFunction(
+      "logstore_volume_min_free_bytes",
+      "The free-space floor: below it the oldest partitions are deleted (0 = off).", {}, [raw] {
+        auto d = raw->env_->GetDiskSpace(raw->opts_.data_dir);
+        uint64_t cap = d.ok() ? d->capacity : 0;
+        return static_cast<double>(std::max<uint64_t>(
+            raw->opts_.min_free_disk_bytes,
+            static_cast<uint64_t>(cap * raw->opts_.min_free_disk_percent / 100)));
+      });
   return s;
 }
 
@@ -859,12 +881,16 @@ void Store::DropPartitionsLocked(Tenant* t, const std::vector<std::shared_ptr<Pa
 // free space than min_free_disk_bytes, so the store never fills its disk.
 // The newest partition of a tenant is kept: it is being written.
 Status Store::EnforceFreeSpace() {
-  if (opts_.min_free_disk_bytes == 0) return Status::Ok();
+  if (opts_.min_free_disk_bytes == 0 && opts_.min_free_disk_percent <= 0) return Status::Ok();
   Status first;
   while (true) {
-    auto free_bytes = env_->GetFreeSpace(opts_.data_dir);
-    if (!free_bytes.ok()) return free_bytes.status();
-    if (*free_bytes >= opts_.min_free_disk_bytes) return first;
+    auto space = env_->GetDiskSpace(opts_.data_dir);
+    if (!space.ok()) return space.status();
+    const uint64_t floor = std::max<uint64_t>(
+        opts_.min_free_disk_bytes,
+        static_cast<uint64_t>(space->capacity * opts_.min_free_disk_percent / 100));
+    const uint64_t* free_bytes = &space->available;
+    if (*free_bytes >= floor) return first;
     Tenant* oldest_tenant = nullptr;
     int64_t oldest = INT64_MAX;
     {
@@ -880,7 +906,7 @@ Status Store::EnforceFreeSpace() {
     }
     if (oldest_tenant == nullptr) {
       LOG_WARN("component=retention op=free_space free_bytes={} floor={} msg={}", *free_bytes,
-               opts_.min_free_disk_bytes, Quote("nothing left to delete"));
+               floor, Quote("nothing left to delete"));
       return first;
     }
     std::vector<std::shared_ptr<Partition>> doomed;

@@ -1,14 +1,17 @@
 #include "logstore/store/store.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <future>
 #include <map>
 #include <set>
 
+#include "common/config.h"
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
 #include "logstore/push/json_decoder.h"
+#include "logstore/store/options.h"
 
 namespace logstack::logstore {
 namespace {
@@ -109,9 +112,9 @@ TEST_F(StoreTest, FlushAndReopenReadsChunksWithoutDuplicates) {
   Open();
   int64_t t = now();
   for (int i = 0; i < 200; i++) {
-    ASSERT_EQ(Push(Body(R"({"app":"a"})", t - (200 - i) * kSec, "line " + std::to_string(i)))
-                  .status,
-              204);
+    ASSERT_EQ(
+        Push(Body(R"({"app":"a"})", t - (200 - i) * kSec, "line " + std::to_string(i))).status,
+        204);
   }
   ASSERT_TRUE(store_->FlushAll().ok());
   for (int i = 200; i < 250; i++) {
@@ -285,6 +288,55 @@ TEST_F(StoreTest, LowFreeSpaceDeletesOldestPartitionsFirstButKeepsTheNewest) {
   EXPECT_TRUE(Read(R"({app="a"})").empty());
   EXPECT_TRUE(Read(R"({app="b"})").empty());
   EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
+}
+
+// The floor as a share of the volume: 10 % of a 100 MiB volume is 10 MiB.
+TEST_F(StoreTest, FreeSpaceFloorAsAShareOfTheVolume) {
+  opts_.limits.validation.reject_old_samples = false;
+  opts_.limits.retention_period_ns = 0;
+  opts_.min_free_disk_percent = 10;
+  mem_.SetCapacity(100 << 20);
+  Open();
+  int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t - 48 * kHour, "two days")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"c"})", t, "today")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(store_->Stats().partitions, 2u);
+
+  mem_.SetFreeSpace(11 << 20);  // above 10 MiB: nothing goes
+  ASSERT_TRUE(store_->EnforceRetention().ok());
+  EXPECT_EQ(store_->Stats().partitions, 2u);
+
+  mem_.SetFreeSpace(9 << 20);  // under it: the oldest goes, the newest stays
+  ASSERT_TRUE(store_->EnforceRetention().ok());
+  EXPECT_EQ(store_->Stats().partitions, 1u);
+  EXPECT_TRUE(Read(R"({app="a"})").empty());
+  EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
+}
+
+TEST(StoreOptionsTest, MinFreeDiskTakesASizeOrAShare) {
+  auto read = [](const std::string& yaml) {
+    StoreOptions o;
+    YAML::Node root = YAML::Load(yaml);
+    ConfigReader r(root, "");
+    ReadStoreOptions(r, &o);
+    Status s = r.Finish();
+    return std::pair<StoreOptions, Status>(o, s);
+  };
+  auto [pct, s1] = read("storage: {min_free_disk: 12.5%}");
+  ASSERT_TRUE(s1.ok()) << s1.ToString();
+  EXPECT_EQ(pct.min_free_disk_percent, 12.5);
+  EXPECT_EQ(pct.min_free_disk_bytes, 0u);
+  auto [bytes, s2] = read("storage: {min_free_disk: 2GiB}");
+  ASSERT_TRUE(s2.ok()) << s2.ToString();
+  EXPECT_EQ(bytes.min_free_disk_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(bytes.min_free_disk_percent, 0);
+  for (const char* bad : {"storage: {min_free_disk: 150%}", "storage: {min_free_disk: x%}",
+                          "storage: {min_free_disk: '%'}", "storage: {min_free_disk: lots}"}) {
+    auto [o, s] = read(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("min_free_disk"), std::string::npos) << s.message();
+  }
 }
 
 }  // namespace
