@@ -305,18 +305,19 @@ bool IsTlsError(const std::string& what) {
          what.find("ssl") != std::string::npos;
 }
 
-Status ConfigureTls(const RestConfig& cfg, const std::string& host,
-                    http_client::http_client_config& hc) {
+// Installs the server verification and `cert` (may be empty) as the client
+// certificate of every connection `hc`'s client opens. A certificate or key
+// that does not load fails here, not per connection; `cert_what` names it.
+Status ConfigureTls(const RestConfig& cfg, const std::string& host, const CertificateAndKey& cert,
+                    const std::string& cert_what, http_client::http_client_config& hc) {
   if (cfg.server.rfind("https://", 0) != 0) return Status::Ok();
-  // Load the client certificate once here, so a bad one fails now, not per connection.
-  if (!cfg.tls.client_cert_pem.empty()) {
+  if (!cert.empty()) {
     try {
       boost::asio::ssl::context probe(boost::asio::ssl::context::tls_client);
-      probe.use_certificate_chain(boost::asio::buffer(cfg.tls.client_cert_pem));
-      probe.use_private_key(boost::asio::buffer(cfg.tls.client_key_pem),
-                            boost::asio::ssl::context::pem);
+      probe.use_certificate_chain(boost::asio::buffer(cert.cert_pem));
+      probe.use_private_key(boost::asio::buffer(cert.key_pem), boost::asio::ssl::context::pem);
     } catch (const std::exception& e) {
-      return InvalidArgument(cfg.origin + ": client certificate or key: " + e.what());
+      return InvalidArgument(cert_what + ": " + e.what());
     }
   }
   std::shared_ptr<TlsVerifier> verifier;
@@ -328,14 +329,13 @@ Status ConfigureTls(const RestConfig& cfg, const std::string& host,
     if (!v.ok()) return v.status().Annotate(cfg.origin);
     verifier = *v;
   }
-  std::string cert = cfg.tls.client_cert_pem, key = cfg.tls.client_key_pem;
-  hc.set_ssl_context_callback([verifier, cert, key](boost::asio::ssl::context& ctx) {
+  hc.set_ssl_context_callback([verifier, cert](boost::asio::ssl::context& ctx) {
     if (verifier) {
       SSL_CTX_set_cert_verify_callback(ctx.native_handle(), &TlsVerifier::Callback, verifier.get());
     }
     if (!cert.empty()) {
-      ctx.use_certificate_chain(boost::asio::buffer(cert));
-      ctx.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);
+      ctx.use_certificate_chain(boost::asio::buffer(cert.cert_pem));
+      ctx.use_private_key(boost::asio::buffer(cert.key_pem), boost::asio::ssl::context::pem);
     }
   });
   return Status::Ok();
@@ -449,13 +449,11 @@ class CpprestKubeClient final : public KubeClient {
     try {
       web::uri uri(cfg_.server);
       host_ = uri.host();
-      auto hc = BaseConfig(cfg_.timeout);
-      if (!hc.ok()) return hc.status();
-      client_ = std::make_unique<http_client::http_client>(uri, *hc);
     } catch (const std::exception& e) {
       return InvalidArgument(cfg_.origin + ": server \"" + cfg_.server + "\": " + e.what());
     }
-    return Status::Ok();
+    // The kubeconfig's certificate now, so that a bad one fails here.
+    return CurrentClient().status();
   }
 
   StatusOr<Json> Get(const ResourceRef& r, std::string_view ns, std::string_view name) override {
@@ -535,7 +533,7 @@ class CpprestKubeClient final : public KubeClient {
       pplx::cancellation_token_source cts;
       http::http_response resp;
       try {
-        auto hc = BaseConfig(timeout);
+        auto hc = BaseConfig(timeout, Certificate());
         if (!hc.ok()) return hc.status();
         client = std::make_unique<http_client::http_client>(web::uri(cfg_.server), *hc);
         resp = client
@@ -629,12 +627,50 @@ class CpprestKubeClient final : public KubeClient {
     return std::string(ns) + "/" + std::string(name);
   }
 
-  StatusOr<http_client::http_client_config> BaseConfig(std::chrono::milliseconds timeout) {
+  StatusOr<http_client::http_client_config> BaseConfig(std::chrono::milliseconds timeout,
+                                                       const CertificateAndKey& cert) {
     http_client::http_client_config hc;
     hc.set_timeout(timeout);
-    Status st = ConfigureTls(cfg_, host_, hc);
+    const bool from_credential = cert.cert_pem != cfg_.tls.client_cert_pem;
+    Status st = ConfigureTls(cfg_, host_, cert,
+                             cfg_.origin + (from_credential ? ": exec credential plugin's" : ":") +
+                                 " client certificate or key",
+                             hc);
     if (!st.ok()) return st;
     return hc;
+  }
+
+  // The client certificate to present now: the credential's (an exec
+  // plugin's), else the kubeconfig's, else none.
+  CertificateAndKey Certificate() {
+    if (cfg_.token) {
+      CertificateAndKey c = cfg_.token->ClientCertificate();
+      if (!c.empty()) return c;
+    }
+    return {cfg_.tls.client_cert_pem, cfg_.tls.client_key_pem};
+  }
+
+  // The HTTP client whose connections present the current certificate. When
+  // the certificate changes (a plugin's credential was refreshed) a new client
+  // replaces the old one, so that no pooled connection goes on presenting the
+  // old certificate (client-go closes its connections then, too); requests in
+  // flight keep the old client alive until they end.
+  StatusOr<std::shared_ptr<http_client::http_client>> CurrentClient() {
+    CertificateAndKey cert = Certificate();
+    std::lock_guard<std::mutex> l(client_mu_);
+    if (client_ && cert == client_cert_) return client_;
+    LOGSTACK_ASSIGN_OR_RETURN(http_client::http_client_config hc, BaseConfig(cfg_.timeout, cert));
+    try {
+      client_ = std::make_shared<http_client::http_client>(web::uri(cfg_.server), hc);
+    } catch (const std::exception& e) {
+      return InvalidArgument(cfg_.origin + ": server \"" + cfg_.server + "\": " + e.what());
+    }
+    if (!client_cert_.empty() || !cert.empty()) {
+      LOG_DEBUG("component=kube op=client_certificate server={} certificate={}", cfg_.server,
+                cert.empty() ? "none" : "new");
+    }
+    client_cert_ = std::move(cert);
+    return client_;
   }
 
   StatusOr<Json> Put(const ResourceRef& r, const Json& obj, std::string_view sub) {
@@ -700,10 +736,11 @@ class CpprestKubeClient final : public KubeClient {
     for (int attempt = 0;; ++attempt) {
       WaitForBucket();
       LOGSTACK_ASSIGN_OR_RETURN(std::string token, Token());
+      LOGSTACK_ASSIGN_OR_RETURN(std::shared_ptr<http_client::http_client> client, CurrentClient());
       http::http_response resp;
       Response out;
       try {
-        resp = client_->request(MakeRequest(method, path, body, content_type, token)).get();
+        resp = client->request(MakeRequest(method, path, body, content_type, token)).get();
         out.status = resp.status_code();
         out.body = resp.extract_utf8string(true).get();
       } catch (const std::exception& e) {
@@ -748,7 +785,9 @@ class CpprestKubeClient final : public KubeClient {
   TokenBucket bucket_;
   std::string user_agent_;
   std::string host_;
-  std::unique_ptr<http_client::http_client> client_;
+  std::mutex client_mu_;
+  std::shared_ptr<http_client::http_client> client_;  // guarded by client_mu_
+  CertificateAndKey client_cert_;                     // client_'s; guarded by client_mu_
   std::mutex rng_mu_;
   std::mt19937 rng_;
   std::mutex discovery_mu_;

@@ -146,10 +146,9 @@ void ExecTokenSource::Invalidate() {
   valid_ = false;
 }
 
-std::pair<std::string, std::string> ExecTokenSource::ClientCertificate() {
+CertificateAndKey ExecTokenSource::ClientCertificate() {
   std::lock_guard<std::mutex> l(mu_);
-  if (!valid_) (void)Run();
-  return {cert_pem_, key_pem_};
+  return cert_;
 }
 
 Status ExecTokenSource::Run() {
@@ -236,8 +235,7 @@ Status ExecTokenSource::Run() {
   if (!cred.ok()) return Unauthenticated(what + ": " + cred.status().message());
   token_ = cred->token;
   expires_at_ = cred->expiration;
-  cert_pem_ = cred->client_certificate_data;
-  key_pem_ = cred->client_key_data;
+  cert_ = {cred->client_certificate_data, cred->client_key_data};
   valid_ = true;
   return Status::Ok();
 }

@@ -14,7 +14,9 @@
 // Bearer tokens come from a TokenSource: a fixed string, a file that is re-read
 // when it changes (service account tokens rotate), or an exec credential
 // plugin (client.authentication.k8s.io ExecCredential, v1 or v1beta1) whose
-// token is cached until its expirationTimestamp.
+// token is cached until its expirationTimestamp. A plugin may return a client
+// certificate instead of (or with) a token; it comes and goes with the token.
+// Static client certificates are TlsOptions.
 //
 // Errors name the file and the field that is wrong.
 //
@@ -39,18 +41,35 @@ struct TlsOptions {
   std::string ca_pem;  // trusted CAs; empty = the system's trust store
   bool insecure_skip_verify = false;
   std::string server_name;  // host name the server certificate must carry, if not the URL's
+  // The kubeconfig user's client certificate (chain) and key, PEM; presented
+  // unless the TokenSource has one of its own.
   std::string client_cert_pem;
   std::string client_key_pem;
 };
 
-// Supplies the bearer token for each request.
+// A client certificate (chain) and its private key, PEM. Empty: none.
+struct CertificateAndKey {
+  std::string cert_pem;
+  std::string key_pem;
+  bool empty() const { return cert_pem.empty(); }
+  bool operator==(const CertificateAndKey&) const = default;
+};
+
+// Supplies the credentials for each request: a bearer token and, for sources
+// whose credential carries one, a client certificate.
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
   // The token to send now; an empty string sends no Authorization header.
+  // Refreshes the whole credential, the client certificate included.
   virtual StatusOr<std::string> Token() = 0;
   // The server answered 401 to the last token: do not reuse a cached one.
   virtual void Invalidate() {}
+  // The client certificate of the credential Token() last returned; empty
+  // (the default) when the credential has none. Never refreshes, so it is
+  // cheap and never blocks on a plugin: call Token() first. A client presents
+  // it on the connections it opens after it changed.
+  virtual CertificateAndKey ClientCertificate() { return {}; }
 };
 using TokenSourcePtr = std::shared_ptr<TokenSource>;
 
@@ -91,17 +110,18 @@ struct ExecConfig {
   std::string origin;       // for error messages: "kubeconfig FILE user NAME"
 };
 
-// Runs the exec credential plugin and caches its token until
-// status.expirationTimestamp (a little before, to cover the request's flight);
-// runs it again when expired or after Invalidate() (a 401).
+// Runs the exec credential plugin and caches its credential (token and client
+// certificate) until status.expirationTimestamp (a little before, to cover the
+// request's flight); runs it again when expired or after Invalidate() (a 401).
 class ExecTokenSource final : public TokenSource {
  public:
   ExecTokenSource(ExecConfig config, Clock& clock) : config_(std::move(config)), clock_(clock) {}
+  // Empty when the plugin returned only a client certificate.
   StatusOr<std::string> Token() override;
   void Invalidate() override;
-
-  // Client certificate and key the plugin returned, if any (PEM).
-  std::pair<std::string, std::string> ClientCertificate();
+  // status.clientCertificateData and clientKeyData of the last run, if any
+  // (kept after Invalidate() until the next run replaces them).
+  CertificateAndKey ClientCertificate() override;
 
  private:
   Status Run();  // REQUIRES: mu_ held
@@ -112,7 +132,7 @@ class ExecTokenSource final : public TokenSource {
   bool valid_ = false;
   std::string token_;
   std::optional<int64_t> expires_at_;  // unix nanos
-  std::string cert_pem_, key_pem_;
+  CertificateAndKey cert_;
 };
 
 // Parses a plugin's stdout. `want_api_version` must match the output's apiVersion.
@@ -128,7 +148,7 @@ StatusOr<ExecCredential> ParseExecCredential(std::string_view json_text,
 struct RestConfig {
   std::string server;  // "https://host:port", no trailing slash
   TlsOptions tls;
-  TokenSourcePtr token;        // null: no bearer token (client certificates, or none)
+  TokenSourcePtr token;        // null: no bearer token (static client certificates, or none)
   std::string ns = "default";  // the context's or the pod's namespace
   std::string origin;          // "in-cluster" or "kubeconfig FILE context NAME"
 

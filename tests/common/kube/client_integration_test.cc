@@ -1,8 +1,10 @@
 // The kube client against the Kubernetes API test server (tests/kube/server):
 // CRUD, optimistic concurrency, watch and relist, informers across dropped
-// watches, 429 with Retry-After, TLS trust, token rotation.
+// watches, 429 with Retry-After, TLS trust, token rotation, client
+// certificates (kubeconfig and exec plugin).
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,7 +16,9 @@
 #include "common/kube/informer.h"
 #include "common/kube/leader_election.h"
 #include "common/kube/object.h"
+#include "common/kube/util.h"
 #include "tests/kube/server/test_server.h"
+#include "tests/kube/server/tls_certs.h"
 
 namespace logstack::kube {
 namespace {
@@ -45,6 +49,11 @@ class TempDir {
   std::string path_;
 };
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 Json ConfigMap(const std::string& name, const std::string& v) {
   return {{"apiVersion", "v1"},
           {"kind", "ConfigMap"},
@@ -68,11 +77,26 @@ class KubeClientIT : public ::testing::Test {
     c.token = std::make_shared<StaticTokenSource>("secret-token");
     c.qps = 0;  // no client-side limit in tests
     c.timeout = 10s;
-    if (server_->tls()) {
-      std::ifstream in(server_->ca_file());
-      c.tls.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    if (server_->tls()) c.tls.ca_pem = ReadFile(server_->ca_file());
     return c;
+  }
+  // Loads a kubeconfig for the server whose user has `user_yaml` (a YAML
+  // flow map), written into the test's directory.
+  StatusOr<RestConfig> LoadWithUser(const std::string& user_yaml, Clock& clock) {
+    const std::string path = dir_.path() + "/user-kubeconfig";
+    std::ofstream(path) << "apiVersion: v1\nkind: Config\n"
+                        << "clusters: [{name: k, cluster: {server: '" << server_->url()
+                        << "', certificate-authority: '" << server_->ca_file() << "'}}]\n"
+                        << "users: [{name: u, user: " << user_yaml << "}]\n"
+                        << "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+                        << "current-context: c\n";
+    return LoadKubeconfig({path}, "", clock);
+  }
+  StatusOr<RestConfig> LoadWithCertificate(const std::string& cert_pem,
+                                           const std::string& key_pem) {
+    return LoadWithUser("{client-certificate-data: " + Base64Encode(cert_pem) +
+                            ", client-key-data: " + Base64Encode(key_pem) + "}",
+                        RealClock::Default());
   }
   KubeClientPtr Client(RestConfig c) {
     ClientOptions o;
@@ -367,6 +391,150 @@ TEST_F(KubeClientIT, TlsTrustsOnlyTheConfiguredCa) {
   anon.token = nullptr;
   EXPECT_EQ(Client(anon)->GetPath("/api/v1/namespaces").status().code(),
             StatusCode::kUnauthenticated);
+}
+
+// A kubeconfig user with client-certificate-data and client-key-data and no
+// token: the server authenticates the certificate's CN and authorises it.
+TEST_F(KubeClientIT, KubeconfigClientCertificateAuthenticates) {
+  StartServer(true);
+  auto admin = LoadWithCertificate(ReadFile(server_->client_cert_file()),
+                                   ReadFile(server_->client_key_file()));
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  EXPECT_EQ(admin->token, nullptr);
+  auto c = Client(*admin);
+  auto ns = c->Get(resources::kNamespaces, "", "default");
+  ASSERT_TRUE(ns.ok()) << ns.status().ToString();
+  EXPECT_EQ(Name(*ns), "default");
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("a", "1")).ok());
+  auto list = c->List(resources::kConfigMaps, "default", {});
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(list->items.size(), 1u);
+
+  // Authenticated, but the user has no rights: 403.
+  auto nobody = server_->IssueClientCertificate("nobody");
+  ASSERT_TRUE(nobody.ok()) << nobody.status().ToString();
+  auto nobody_cfg = LoadWithCertificate(nobody->cert_pem, nobody->key_pem);
+  ASSERT_TRUE(nobody_cfg.ok());
+  auto denied = Client(*nobody_cfg)->Get(resources::kNamespaces, "", "default");
+  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied) << denied.status().ToString();
+  server_->api().SetUserAccess("nobody", kubetest::Access::kReadOnly);
+  EXPECT_TRUE(Client(*nobody_cfg)->Get(resources::kNamespaces, "", "default").ok());
+
+  // The administrator's name and group, but signed by another CA: 401.
+  auto other_ca = kubetest::GenerateTlsMaterial();
+  ASSERT_TRUE(other_ca.ok());
+  auto forged = kubetest::IssueClientCertificate(other_ca->ca_cert_pem, other_ca->ca_key_pem,
+                                                 kubetest::kAdminUser, {kubetest::kAdminGroup});
+  ASSERT_TRUE(forged.ok());
+  auto forged_cfg = LoadWithCertificate(forged->cert_pem, forged->key_pem);
+  ASSERT_TRUE(forged_cfg.ok());
+  auto rejected = Client(*forged_cfg)->List(resources::kConfigMaps, "default", {});
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), StatusCode::kUnauthenticated) << rejected.status().ToString();
+  EXPECT_NE(rejected.status().message().find("401 Unauthorized"), std::string::npos)
+      << rejected.status().message();
+
+  // The right CA, but expired a minute ago: 401.
+  auto expired = server_->IssueClientCertificate(kubetest::kAdminUser, {kubetest::kAdminGroup},
+                                                 std::chrono::seconds(-60));
+  ASSERT_TRUE(expired.ok());
+  auto expired_cfg = LoadWithCertificate(expired->cert_pem, expired->key_pem);
+  ASSERT_TRUE(expired_cfg.ok());
+  EXPECT_EQ(Client(*expired_cfg)->List(resources::kConfigMaps, "default", {}).status().code(),
+            StatusCode::kUnauthenticated);
+
+  // The server's own certificate: signed by the CA, but not for client authentication.
+  auto server_cert = LoadWithCertificate(ReadFile(dir_.path() + "/server.crt"),
+                                         ReadFile(dir_.path() + "/server.key"));
+  ASSERT_TRUE(server_cert.ok());
+  EXPECT_EQ(Client(*server_cert)->List(resources::kConfigMaps, "default", {}).status().code(),
+            StatusCode::kUnauthenticated);
+
+  // A key that does not belong to the certificate fails when the client is made.
+  auto mismatched = LoadWithCertificate(nobody->cert_pem, forged->key_pem);
+  ASSERT_TRUE(mismatched.ok());
+  auto bad = NewKubeClient(*mismatched);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
+}
+
+// An exec plugin that returns only a client certificate with a short expiry:
+// the client presents it, runs the plugin again when it expires or after a
+// 401, and its new connections present the new certificate.
+TEST_F(KubeClientIT, ExecPluginClientCertificateIsRefreshed) {
+  StartServer(true);
+  FakeClock clock(*ParseRfc3339("2030-01-01T00:00:00Z"));
+  // Run N of the plugin prints cred-N.json.
+  auto write_credential = [&](int run, const kubetest::ClientCertificate& cert,
+                              const std::string& expiry) {
+    Json cred = {{"apiVersion", "client.authentication.k8s.io/v1"},
+                 {"kind", "ExecCredential"},
+                 {"status",
+                  {{"clientCertificateData", cert.cert_pem},
+                   {"clientKeyData", cert.key_pem},
+                   {"expirationTimestamp", expiry}}}};
+    std::ofstream(dir_.path() + "/cred-" + std::to_string(run) + ".json") << cred.dump();
+  };
+  for (int run : {1, 2, 4}) {
+    const std::string user = "exec-" + std::to_string(run);
+    auto cert = server_->IssueClientCertificate(user);
+    ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+    server_->api().SetUserAccess(user, kubetest::Access::kFull);
+    write_credential(run, *cert,
+                     run == 1   ? "2030-01-01T00:01:00Z"
+                     : run == 2 ? "2030-01-01T00:03:00Z"
+                                : "2030-01-01T01:00:00Z");
+  }
+  auto other_ca = kubetest::GenerateTlsMaterial();
+  ASSERT_TRUE(other_ca.ok());
+  auto foreign =
+      kubetest::IssueClientCertificate(other_ca->ca_cert_pem, other_ca->ca_key_pem, "exec-3");
+  ASSERT_TRUE(foreign.ok());
+  write_credential(3, *foreign, "2030-01-01T01:00:00Z");
+  const std::string count_file = dir_.path() + "/count";
+  const std::string plugin = dir_.path() + "/plugin.sh";
+  std::ofstream(plugin) << "#!/bin/sh\n"
+                        << "n=$(cat '" << count_file << "' 2>/dev/null || echo 0)\n"
+                        << "n=$((n+1))\n"
+                        << "echo $n > '" << count_file << "'\n"
+                        << "cat '" << dir_.path() << "/cred-'$n.json\n";
+  ASSERT_EQ(::chmod(plugin.c_str(), 0755), 0);
+  auto runs = [&] { return std::stoi(ReadFile(count_file)); };
+
+  auto cfg = LoadWithUser(
+      "{exec: {apiVersion: client.authentication.k8s.io/v1, command: '" + plugin + "'}}", clock);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto c = Client(*cfg);
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("a", "1")).ok());
+  ASSERT_TRUE(c->Get(resources::kConfigMaps, "default", "a").ok());
+  EXPECT_EQ(runs(), 1);
+  EXPECT_EQ(*cfg->token->Token(), "");  // a certificate and no token: no Authorization header
+
+  // The requests are exec-1's: revoking its rights makes them fail.
+  server_->api().SetUserAccess("exec-1", kubetest::Access::kNone);
+  EXPECT_EQ(c->Get(resources::kConfigMaps, "default", "a").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(runs(), 1);
+
+  // Past the expiry the plugin runs again, and the next request presents
+  // exec-2 (not exec-1 on the connection still open).
+  clock.Advance(std::chrono::minutes(2));
+  auto got = c->Get(resources::kConfigMaps, "default", "a");
+  EXPECT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(runs(), 2);
+  WatchOptions wo;
+  wo.timeout_seconds = 1;
+  auto w = c->Watch(resources::kConfigMaps, "default", wo);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  (*w)->Cancel();
+
+  // The third credential's certificate is another CA's: its 401 invalidates
+  // it, the fourth run's certificate works.
+  clock.Advance(std::chrono::minutes(2));
+  auto after_401 = c->List(resources::kConfigMaps, "default", {});
+  EXPECT_TRUE(after_401.ok()) << after_401.status().ToString();
+  EXPECT_EQ(runs(), 4);
+  EXPECT_TRUE(c->Get(resources::kConfigMaps, "default", "a").ok());
+  EXPECT_EQ(runs(), 4);
 }
 
 TEST_F(KubeClientIT, TokenFileRotationMidRun) {

@@ -432,6 +432,19 @@ void ApiServer::RemoveToken(const std::string& token) {
   tokens_.erase(token);
 }
 
+void ApiServer::SetUserAccess(const std::string& user, Access access) {
+  std::lock_guard lock(mu_);
+  user_access_[user] = access;
+}
+
+Access ApiServer::CertificateAccessLocked(const PeerCertificate& cert) const {
+  if (auto it = user_access_.find(cert.user); it != user_access_.end()) return it->second;
+  for (const std::string& g : cert.groups) {
+    if (g == "system:masters") return Access::kFull;
+  }
+  return Access::kNone;
+}
+
 uint64_t ApiServer::CurrentResourceVersion() const {
   std::lock_guard lock(mu_);
   return rv_;
@@ -582,14 +595,19 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
   std::string user = "admin";
   {
     std::lock_guard lock(mu_);
-    if (!tokens_.empty()) {
-      const std::string prefix = "Bearer ";
-      auto it = req.authorization.rfind(prefix, 0) == 0
-                    ? tokens_.find(req.authorization.substr(prefix.size()))
-                    : tokens_.end();
-      if (it == tokens_.end()) return Error(401, "Unauthorized", "Unauthorized");
-      user = it->second.first;
-      access = it->second.second;
+    const std::optional<PeerCertificate>& cert = req.client_certificate;
+    const std::string prefix = "Bearer ";
+    auto token = req.authorization.rfind(prefix, 0) == 0
+                     ? tokens_.find(req.authorization.substr(prefix.size()))
+                     : tokens_.end();
+    if (cert && cert->verified) {
+      user = cert->user;
+      access = CertificateAccessLocked(*cert);
+    } else if (token != tokens_.end()) {
+      user = token->second.first;
+      access = token->second.second;
+    } else if (!tokens_.empty() || cert) {
+      return Error(401, "Unauthorized", "Unauthorized");
     }
   }
   if (req.path == "/version") {
@@ -644,6 +662,13 @@ HttpResponse ApiServer::HandleControl(const HttpRequest& req) {
                : access == "none" ? Access::kNone
                                   : Access::kFull);
     }
+  } else if (op == "user") {
+    const std::string user = QueryOr(req, "user");
+    const std::string access = QueryOr(req, "access", "full");
+    if (user.empty()) return BadRequest("user= is required");
+    SetUserAccess(user, access == "read"   ? Access::kReadOnly
+                        : access == "none" ? Access::kNone
+                                           : Access::kFull);
   } else if (op == "compact") {
     CompactHistory();
   } else if (op == "gc") {

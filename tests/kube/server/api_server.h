@@ -11,8 +11,8 @@
 // subresource, finalizers and deletionTimestamp, label and field selectors,
 // limit/continue pagination, watch with a bounded history (410 Expired when a
 // resourceVersion is too old) and bookmarks, CRD structural-schema
-// validation, bearer-token authentication, an optional owner-reference garbage
-// collector, and fault injection.
+// validation, bearer-token and client-certificate authentication, an optional
+// owner-reference garbage collector, and fault injection.
 //
 // Thread safety: every public method may be called from any thread. One mutex
 // guards the store; each WatchStream has its own (lock order: server, then
@@ -37,6 +37,17 @@
 
 namespace logstack::kubetest {
 
+// The TLS client certificate a connection presented, as the transport checked
+// it against the server's CA.
+struct PeerCertificate {
+  // Signed by the CA, within its validity, usable for client authentication
+  // and naming a user. `error` says why not.
+  bool verified = false;
+  std::string error;
+  std::string user;                 // subject CN
+  std::vector<std::string> groups;  // subject O, in order
+};
+
 struct HttpRequest {
   std::string method;  // GET, POST, PUT, PATCH, DELETE
   std::string path;    // percent-decoded, without the query
@@ -45,6 +56,8 @@ struct HttpRequest {
   std::string accept;
   std::string authorization;
   std::string body;
+  // Set by the transport when the connection presented a client certificate.
+  std::optional<PeerCertificate> client_certificate;
 };
 
 // Builds a request from "path?query" (query values taken verbatim, not
@@ -117,12 +130,23 @@ class ApiServer {
   explicit ApiServer(Options options);
   ~ApiServer();
 
-  // Authentication: requests must carry "Authorization: Bearer <token>" of a
-  // registered token (401 otherwise). kReadOnly tokens may get/list/watch;
-  // kNone tokens are authenticated but forbidden everything (403).
+  // Authentication, in the order a real API server tries it: a verified
+  // client certificate (HttpRequest::client_certificate) authenticates as its
+  // user; otherwise "Authorization: Bearer <token>" of a registered token.
+  // Anything else is 401: a certificate that failed verification, an unknown
+  // token, or no credentials while any token is registered (with none
+  // registered and no certificate, nothing is checked and every request is
+  // the administrator's).
+  //
+  // Authorisation: kReadOnly may get/list/watch; kNone is authenticated but
+  // forbidden everything (403). A token carries its own access.
   void AddToken(const std::string& token, const std::string& user, Access access);
   // Revokes a token (e.g. to test rotation: add the new one, remove the old).
   void RemoveToken(const std::string& token);
+  // The access of `user` when a client certificate authenticates it. Without
+  // an entry a certificate user gets kFull if one of its groups is
+  // system:masters (bound to cluster-admin in a real cluster), else kNone.
+  void SetUserAccess(const std::string& user, Access access);
 
   // Handles one request as the HTTP layer received it.
   HttpResponse Handle(const HttpRequest& request);
@@ -180,6 +204,8 @@ class ApiServer {
     std::chrono::milliseconds delay;
   };
 
+  // REQUIRES: mu_ held. The access of a verified certificate's identity.
+  Access CertificateAccessLocked(const PeerCertificate& cert) const;
   HttpResponse HandleResource(const HttpRequest& req, Access access);
   HttpResponse HandleControl(const HttpRequest& req);
   std::optional<HttpResponse> ApplyFaults(const HttpRequest& req);
@@ -229,6 +255,7 @@ class ApiServer {
   std::map<std::string, std::map<std::string, nlohmann::json>> store_;
   std::vector<std::weak_ptr<WatchStream>> watches_;
   std::map<std::string, std::pair<std::string, Access>> tokens_;
+  std::map<std::string, Access> user_access_;  // certificate users
   std::vector<FaultRule> faults_;
   std::atomic<uint64_t> requests_{0};
 };

@@ -1,5 +1,9 @@
 #include "tests/kube/server/test_server.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -9,8 +13,6 @@
 #include <boost/beast/http.hpp>
 #include <cstdio>
 #include <fstream>
-
-#include "tests/kube/server/tls_certs.h"
 
 namespace logstack::kubetest {
 namespace {
@@ -70,6 +72,52 @@ HttpRequest Convert(const http::request<http::string_body>& req) {
   return r;
 }
 
+// The text of one subject entry, UTF-8.
+std::string EntryText(X509_NAME_ENTRY* entry) {
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+  if (n < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+// The client certificate of a TLS connection, checked against `ca` as an API
+// server's x509 authenticator does on every request (so that one that expires
+// on an open connection stops working): chain to the CA, validity now,
+// extendedKeyUsage clientAuth, a CN. nullopt when the client presented none.
+std::optional<PeerCertificate> CheckPeerCertificate(SSL* ssl, X509_STORE* ca) {
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return std::nullopt;
+  PeerCertificate peer;
+  X509_NAME* subject = X509_get_subject_name(leaf);
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    X509_NAME_ENTRY* e = X509_NAME_get_entry(subject, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    if (nid == NID_commonName) peer.user = EntryText(e);
+    if (nid == NID_organizationName) peer.groups.push_back(EntryText(e));
+  }
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  // On the server side the peer's chain holds only the intermediates.
+  if (ctx != nullptr && X509_STORE_CTX_init(ctx, ca, leaf, SSL_get_peer_cert_chain(ssl)) == 1) {
+    X509_STORE_CTX_set_default(ctx, "ssl_client");
+    if (X509_verify_cert(ctx) == 1) {
+      peer.verified = true;
+    } else {
+      peer.error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+    }
+  } else {
+    peer.error = "cannot verify";
+  }
+  X509_STORE_CTX_free(ctx);
+  ERR_clear_error();
+  if (peer.verified && peer.user.empty()) {
+    peer.verified = false;
+    peer.error = "the certificate's subject has no common name";
+  }
+  return peer;
+}
+
 // True when the client has closed (or sent something, which a watching HTTP/1.1
 // client never does).
 bool PeerGone(int fd) {
@@ -87,8 +135,14 @@ struct KubeTestServer::Impl {
     std::thread thread;
   };
 
+  struct StoreFree {
+    void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+  };
+
   asio::io_context io;
   std::unique_ptr<ssl::context> tls;
+  TlsMaterial material;                              // with TLS
+  std::unique_ptr<X509_STORE, StoreFree> client_ca;  // verifies client certificates
   tcp::acceptor acceptor{io};
   std::atomic<bool> stopping{false};
   std::thread accept_thread;
@@ -143,10 +197,10 @@ struct KubeTestServer::Impl {
       ssl::stream<tcp::socket> stream(std::move(sock), *tls);
       beast::error_code ec;
       stream.handshake(ssl::stream_base::server, ec);
-      if (!ec) Serve(stream, stream.next_layer().native_handle());
+      if (!ec) Serve(stream, stream.next_layer().native_handle(), stream.native_handle());
       Finish(c, stream.next_layer());
     } else {
-      Serve(sock, sock.native_handle());
+      Serve(sock, sock.native_handle(), nullptr);
       Finish(c, sock);
     }
   }
@@ -161,8 +215,9 @@ struct KubeTestServer::Impl {
     c->done = true;
   }
 
+  // `ssl` is the TLS connection, null for plain HTTP.
   template <class Stream>
-  void Serve(Stream& stream, int fd) {
+  void Serve(Stream& stream, int fd, SSL* ssl) {
     beast::flat_buffer buffer;
     while (!stopping) {
       http::request_parser<http::string_body> parser;
@@ -171,7 +226,9 @@ struct KubeTestServer::Impl {
       http::read(stream, buffer, parser, ec);
       if (ec) return;
       const auto& req = parser.get();
-      HttpResponse resp = api->Handle(Convert(req));
+      HttpRequest request = Convert(req);
+      if (ssl != nullptr) request.client_certificate = CheckPeerCertificate(ssl, client_ca.get());
+      HttpResponse resp = api->Handle(request);
       if (log_requests) {
         std::fprintf(stderr, "component=kube-testserver method=%s target=\"%s\" status=%d%s\n",
                      std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
@@ -266,14 +323,20 @@ StatusOr<std::unique_ptr<KubeTestServer>> KubeTestServer::Start(Options options)
   Impl& impl = *s->impl_;
   impl.api = &s->api_;
   impl.log_requests = s->options_.log_requests;
-  if (!s->options_.token.empty()) s->api_.AddToken(s->options_.token, "admin", Access::kFull);
+  if (!s->options_.token.empty()) s->api_.AddToken(s->options_.token, kAdminUser, Access::kFull);
 
   if (!s->options_.tls_dir.empty()) {
-    LOGSTACK_ASSIGN_OR_RETURN(TlsMaterial material, GenerateTlsMaterial());
+    LOGSTACK_ASSIGN_OR_RETURN(impl.material, GenerateTlsMaterial());
+    const TlsMaterial& material = impl.material;
+    LOGSTACK_ASSIGN_OR_RETURN(
+        const ClientCertificate admin,
+        s->IssueClientCertificate(kAdminUser, {kAdminGroup}, std::chrono::hours(24 * 365)));
     const std::string& dir = s->options_.tls_dir;
-    for (const auto& [file, pem] : {std::pair{"ca.crt", &material.ca_cert_pem},
-                                    std::pair{"server.crt", &material.server_cert_pem},
-                                    std::pair{"server.key", &material.server_key_pem}}) {
+    for (const auto& [file, pem] :
+         {std::pair{"ca.crt", &material.ca_cert_pem},
+          std::pair{"server.crt", &material.server_cert_pem},
+          std::pair{"server.key", &material.server_key_pem},
+          std::pair{"client.crt", &admin.cert_pem}, std::pair{"client.key", &admin.key_pem}}) {
       std::ofstream out(dir + "/" + file, std::ios::trunc);
       out << *pem;
       if (!out.good()) return Status(StatusCode::kIOError, "cannot write " + dir + "/" + file);
@@ -288,6 +351,24 @@ StatusOr<std::unique_ptr<KubeTestServer>> KubeTestServer::Start(Options options)
     } catch (const boost::system::system_error& e) {
       return Status(StatusCode::kInternal, std::string("TLS setup failed: ") + e.what());
     }
+    // Request a client certificate but accept whatever comes (a real API
+    // server's tls.RequestClientCert): it is checked per request, and one the
+    // CA did not sign is a 401, not a failed handshake. The CA is named as the
+    // acceptable issuer, which lets clients pick a matching certificate.
+    SSL_CTX* ctx = impl.tls->native_handle();
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+    // Session resumption with peer verification on needs a session context.
+    static const unsigned char kSessionContext[] = "kube-testserver";
+    SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
+    BIO* bio =
+        BIO_new_mem_buf(material.ca_cert_pem.data(), static_cast<int>(material.ca_cert_pem.size()));
+    X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    impl.client_ca.reset(X509_STORE_new());
+    const bool ca_ok = ca != nullptr && X509_STORE_add_cert(impl.client_ca.get(), ca) == 1 &&
+                       SSL_CTX_add_client_CA(ctx, ca) == 1;
+    X509_free(ca);
+    if (!ca_ok) return Status(StatusCode::kInternal, "TLS setup failed: cannot load the CA");
   }
 
   const std::string& listen = s->options_.listen;
@@ -307,6 +388,14 @@ StatusOr<std::unique_ptr<KubeTestServer>> KubeTestServer::Start(Options options)
   return s;
 }
 
+StatusOr<ClientCertificate> KubeTestServer::IssueClientCertificate(
+    const std::string& user, const std::vector<std::string>& groups,
+    std::chrono::seconds valid_for) const {
+  if (!tls()) return Status(StatusCode::kFailedPrecondition, "the test server does not use TLS");
+  return kubetest::IssueClientCertificate(impl_->material.ca_cert_pem, impl_->material.ca_key_pem,
+                                          user, groups, valid_for);
+}
+
 Status KubeTestServer::WriteKubeconfig(const std::string& path, const std::string& ns) const {
   // Written aside and renamed, so that whoever waits for the file never reads
   // half of it.
@@ -317,7 +406,12 @@ Status KubeTestServer::WriteKubeconfig(const std::string& path, const std::strin
         << "    server: " << url() << "\n";
     if (tls()) out << "    certificate-authority: " << ca_file() << "\n";
     out << "users:\n- name: testserver\n  user:\n";
-    if (!options_.token.empty()) out << "    token: " << options_.token << "\n";
+    if (!options_.token.empty()) {
+      out << "    token: " << options_.token << "\n";
+    } else if (tls()) {
+      out << "    client-certificate: " << client_cert_file() << "\n"
+          << "    client-key: " << client_key_file() << "\n";
+    }
     out << "contexts:\n- name: testserver\n  context:\n    cluster: testserver\n"
         << "    user: testserver\n    namespace: " << ns << "\ncurrent-context: testserver\n";
     out.flush();
