@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/kube/server/cel.h"
 #include "tests/kube/server/json_path.h"
 #include "tests/kube/server/schema.h"
 
@@ -967,7 +968,8 @@ void ApiServer::OrphanDependentsLocked(const std::string& owner_uid) {
 
 std::optional<HttpResponse> ApiServer::PrepareLocked(const Target& t, json& object,
                                                      const std::string& field_validation,
-                                                     std::vector<std::string>* warnings) {
+                                                     std::vector<std::string>* warnings,
+                                                     const json* old) {
   const std::string name = MetaString(object, "name");
   // RBAC objects only need to be valid path segments ("system:auth-delegator").
   const bool path_segment_name = t.type.group == "rbac.authorization.k8s.io";
@@ -982,7 +984,7 @@ std::optional<HttpResponse> ApiServer::PrepareLocked(const Target& t, json& obje
   }
   if (t.type.custom && !t.type.schema.is_null()) {
     std::vector<std::string> pruned;
-    auto causes = PrepareCustomResource(t.type.schema, object, &pruned);
+    auto causes = PrepareCustomResource(t.type.schema, object, &pruned, old);
     if (!pruned.empty() && field_validation == "Strict") {
       std::string list;
       for (const auto& p : pruned)
@@ -1018,6 +1020,8 @@ std::optional<HttpResponse> ApiServer::PrepareLocked(const Target& t, json& obje
            "Invalid value: \"" + name + "\": must be spec.names.plural+\".\"+spec.group",
            "metadata.name"});
     }
+    auto rule_causes = cel::CheckCrdRules(spec);
+    causes.insert(causes.end(), rule_causes.begin(), rule_causes.end());
     const std::string scope = spec.value("scope", "");
     if (scope != "Namespaced" && scope != "Cluster") {
       causes.push_back(
@@ -1357,7 +1361,7 @@ HttpResponse ApiServer::Update(const Target& t, const HttpRequest& req, json inc
   }
   next = WithTypeMeta(std::move(next), t.type);
   std::vector<std::string> warnings;
-  if (auto err = PrepareLocked(t, next, QueryOr(req, "fieldValidation"), &warnings)) {
+  if (auto err = PrepareLocked(t, next, QueryOr(req, "fieldValidation"), &warnings, &old)) {
     return *err;
   }
   if (t.type.has_generation &&

@@ -234,10 +234,11 @@ class ApiServer {
   // REQUIRES: mu_ held. Returns the response for an invalid object, if any,
   // after pruning and defaulting `object` (custom resources) and checking names.
   // fieldValidation "Strict" turns pruned unknown fields into a 400, "Warn"
-  // into `warnings`.
+  // into `warnings`. `old` is the stored object on update (CEL transition rules).
   std::optional<HttpResponse> PrepareLocked(const Target& t, nlohmann::json& object,
                                             const std::string& field_validation,
-                                            std::vector<std::string>* warnings);
+                                            std::vector<std::string>* warnings,
+                                            const nlohmann::json* old = nullptr);
   void OrphanDependentsLocked(const std::string& owner_uid);
   void CollectGarbageLocked();
   std::optional<ResourceType> TypeForStorageKeyLocked(const std::string& storage_key) const;

@@ -1,5 +1,7 @@
 #include "tests/kube/server/schema.h"
 
+#include "tests/kube/server/cel.h"
+
 #include <regex>
 #include <set>
 
@@ -257,11 +259,20 @@ std::vector<FieldCause> Validate(const json& schema, const json& value, const st
 }
 
 std::vector<FieldCause> PrepareCustomResource(const json& schema, json& object,
-                                              std::vector<std::string>* pruned) {
+                                              std::vector<std::string>* pruned,
+                                              const json* old_object) {
   if (!schema.is_object() || schema.empty()) return {};
   Prune(schema, object, "", pruned);
   ApplyDefaults(schema, object);
-  return Validate(schema, object, "");
+  std::vector<FieldCause> causes = Validate(schema, object, "");
+  // Like a real server, rules run only when every value has its schema's type
+  // (a rule over a wrongly typed value would only add noise).
+  for (const auto& c : causes) {
+    if (c.reason == "FieldValueTypeInvalid") return causes;
+  }
+  auto rules = cel::ValidateRules(schema, object, old_object);
+  causes.insert(causes.end(), rules.begin(), rules.end());
+  return causes;
 }
 
 }  // namespace logstack::kubetest

@@ -12,8 +12,12 @@
 //                minItems/maxItems, uniqueItems, minProperties/maxProperties,
 //                x-kubernetes-int-or-string.
 //
-// Not implemented: CEL rules (x-kubernetes-validations are ignored), format
-// checks, oneOf/anyOf/allOf/not, x-kubernetes-list-type map keys.
+//   x-kubernetes-validations  CEL rules, evaluated by tests/kube/server/cel.h
+//                after the checks above (skipped when a value has the wrong
+//                type, as a real server does).
+//
+// Not implemented: format checks, oneOf/anyOf/allOf/not, x-kubernetes-list-type
+// map keys, CEL cost estimation.
 //
 // Thread safety: pure functions.
 
@@ -39,8 +43,11 @@ std::vector<FieldCause> Validate(const nlohmann::json& schema, const nlohmann::j
                                  const std::string& path);
 
 // Prune, default and validate a whole custom resource against the CRD
-// version's openAPIV3Schema. Returns the causes (empty when valid).
+// version's openAPIV3Schema, then evaluate its CEL rules; `old_object` is the
+// stored object on update (null on create), for transition rules (oldSelf).
+// Returns the causes (empty when valid).
 std::vector<FieldCause> PrepareCustomResource(const nlohmann::json& schema, nlohmann::json& object,
-                                              std::vector<std::string>* pruned = nullptr);
+                                              std::vector<std::string>* pruned = nullptr,
+                                              const nlohmann::json* old_object = nullptr);
 
 }  // namespace logstack::kubetest
