@@ -584,6 +584,11 @@ ApiServer::CallResult ApiServer::Call(const std::string& method, const std::stri
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {
   ++requests_;
+  if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+       req.method == "DELETE") &&
+      req.path.rfind("/testserver/", 0) != 0) {
+    ++write_requests_;
+  }
   if (req.path == "/healthz" || req.path == "/livez" || req.path == "/readyz") {
     HttpResponse r;
     r.content_type = "text/plain; charset=utf-8";

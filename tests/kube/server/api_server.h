@@ -185,6 +185,10 @@ class ApiServer {
   size_t OpenWatchCount() const;
   // Total requests handled (including rejected ones), for tests of retries.
   uint64_t RequestCount() const { return requests_.load(); }
+  // Client write requests (POST, PUT, PATCH, DELETE) received through
+  // Handle(), whatever their outcome, not counting /testserver/ controls or
+  // Call(): how a test checks that a controller writes nothing.
+  uint64_t WriteRequestCount() const { return write_requests_.load(); }
 
  private:
   struct Target;  // a parsed resource path
@@ -259,6 +263,7 @@ class ApiServer {
   std::map<std::string, Access> user_access_;  // certificate users
   std::vector<FaultRule> faults_;
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> write_requests_{0};
 };
 
 }  // namespace logstack::kubetest

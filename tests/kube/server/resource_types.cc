@@ -89,6 +89,8 @@ ResourceRegistry::ResourceRegistry() {
               {"netpol"}, false, true));
   Add(Builtin("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
               true, {"pdb"}, true, true));
+  Add(Builtin("storage.k8s.io", "v1", "storageclasses", "storageclass", "StorageClass", false,
+              {"sc"}, false, false));
   Add(Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
               "CustomResourceDefinition", false, {"crd", "crds"}, true, true, {"api-extensions"}));
 }
