@@ -57,6 +57,10 @@ StatusOr<std::vector<RenderedStack>> BuildFromYaml(std::string_view text, std::s
     std::string where = std::string(origin) + ": " + DescribeDocument(i, doc);
     if (!doc.is_object() || doc.value("apiVersion", Json()) != kApiVersion ||
         doc.value("kind", Json()) != kKind) {
+      // A typo in a LogStack's apiVersion or kind is still an error.
+      const Json api = doc.is_object() ? doc.value("apiVersion", Json()) : Json();
+      bool ours = api.is_string() && api.get<std::string>().rfind("logstack.io/", 0) == 0;
+      if (opts.skip_other_kinds && doc.is_object() && !ours) continue;
       return InvalidArgument(where + ": not a " + std::string(kApiVersion) + " " + kKind +
                              " (render takes LogStack resources only)");
     }

@@ -32,14 +32,19 @@ struct RenderOptions {
   // The Grafana admin password for LogStacks with grafana.deploy.enabled;
   // empty: a new random one for each (tests set it to get stable output).
   std::string grafana_admin_password;
+  // Skip documents of other API groups instead of refusing them (files that
+  // hold a LogStack with the apps it collects, as the two-teams sample). A
+  // logstack.io document that is not a v1alpha1 LogStack is still an error.
+  bool skip_other_kinds = false;
 };
 
 // Parses the YAML text of one file (several documents, "---" separated),
 // checks that every document is a LogStack, parses each with ParseLogStack
 // and builds its objects (BuildAll), in document order. `origin` names the
 // file in errors. Returns InvalidArgument naming the document for YAML that
-// does not parse, a document that is not a logstack.io/v1alpha1 LogStack, a
-// spec ParseLogStack refuses, or the same LogStack twice.
+// does not parse, a document that is not a logstack.io/v1alpha1 LogStack
+// (unless opts.skip_other_kinds), a spec ParseLogStack refuses, or the same
+// LogStack twice.
 struct RenderedStack {
   LogStack stack;
   std::vector<Json> objects;

@@ -566,6 +566,20 @@ TEST(GrafanaTest, GrafanaDatasourceOnlyWithGrafanaOperator) {
   EXPECT_EQ(gd["apiVersion"], "grafana.integreatly.org/v1beta1");
   EXPECT_EQ(gd["spec"]["instanceSelector"], Json::parse(R"({"matchLabels":{"grafana":"shared"}})"));
   EXPECT_EQ(gd["spec"]["allowCrossNamespaceImport"], true);
+  // Only fields of grafana-operator v5's GrafanaDatasource CRD (its
+  // spec.datasource has additionalProperties: false).
+  static const std::set<std::string> kCrdFields = {
+      "access", "basicAuth", "basicAuthUser",  "database", "editable", "isDefault", "jsonData",
+      "name",   "orgId",     "secureJsonData", "type",     "uid",      "url",       "user"};
+  for (const auto& [k, v] : gd["spec"]["datasource"].items()) {
+    EXPECT_TRUE(kCrdFields.count(k)) << "spec.datasource." << k;
+  }
+  for (const auto& [k, v] : gd["spec"].items()) {
+    EXPECT_TRUE((std::set<std::string>{"allowCrossNamespaceImport", "datasource",
+                                       "instanceSelector", "plugins", "resyncPeriod", "valuesFrom"}
+                     .count(k)))
+        << "spec." << k;
+  }
   // The same datasource as the provisioning file.
   Json prov = ParseConfigYaml(
       Get(objs, "ConfigMap", "demo-grafana-datasource")["data"]["logstack-demo.yaml"]);
