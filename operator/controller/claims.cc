@@ -1,6 +1,9 @@
 #include "operator/controller/claims.h"
 
+#include <algorithm>
+
 #include "common/kube/object.h"
+#include "operator/api/logstack_types.h"
 
 namespace logstack::op::controller {
 
@@ -11,6 +14,25 @@ CollectorClaim ClaimOf(const kube::Json& ls) {
     c.creation_timestamp = ls["metadata"].value("creationTimestamp", "");
   }
   if (kube::IsDeleting(ls)) return c;
+  // A LogStack whose spec never got applied (no finalizer yet) and that is
+  // blocked runs no collector: it claims nothing, so that a bad spec does not
+  // block a good one.
+  const kube::Json* fins = ls.is_object() && ls.contains("metadata") &&
+                                   ls["metadata"].is_object() &&
+                                   ls["metadata"].contains("finalizers")
+                               ? &ls["metadata"]["finalizers"]
+                               : nullptr;
+  const bool applied =
+      fins != nullptr && fins->is_array() &&
+      std::find(fins->begin(), fins->end(), kube::Json(op::kFinalizer)) != fins->end();
+  if (!applied) {
+    auto degraded = kube::GetCondition(ls, "Degraded");
+    if (degraded && degraded->status == "True" &&
+        (degraded->reason == "InvalidSpec" || degraded->reason == "NamespaceConflict" ||
+         degraded->reason == "StorageClassNotFound")) {
+      return c;
+    }
+  }
   const kube::Json* col = nullptr;
   if (ls.is_object() && ls.contains("spec") && ls["spec"].is_object() &&
       ls["spec"].contains("collector") && ls["spec"]["collector"].is_object()) {

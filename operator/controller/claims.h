@@ -10,8 +10,10 @@
 // change at run time; the collector itself resolves it). When two claims
 // overlap, the older LogStack (creationTimestamp, then namespace/name) keeps
 // the namespace and the younger one is Degraded with NamespaceConflict.
-// LogStacks being deleted and LogStacks with the collector disabled claim
-// nothing.
+// LogStacks being deleted, LogStacks with the collector disabled, and
+// LogStacks never applied (no finalizer yet) that are Degraded with a
+// blocking reason (InvalidSpec, NamespaceConflict, StorageClassNotFound) claim
+// nothing: they run no collector.
 //
 // Thread safety: pure functions.
 

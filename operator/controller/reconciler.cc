@@ -330,9 +330,11 @@ StatusOr<Action> Reconciler::ReportBlocked(Pass& p, const Problem& problem, cons
     in.requested_version = stack->spec.version;
   }
   StatusResult res = ComputeStatus(p.OldStatus(), in, clock_.NowNanos());
-  LOG_INFO("component=reconciler logstack={} op=blocked reason={} msg={}", p.key, problem.reason,
-           Quote(problem.message));
   LOGSTACK_RETURN_IF_ERROR(WriteStatus(p, res));
+  if (p.summary.status_written) {
+    LOG_INFO("component=reconciler logstack={} op=blocked reason={} msg={}", p.key, problem.reason,
+             Quote(problem.message));
+  }
   p.summary.ready = false;
   p.summary.ready_reason = res.ready_reason;
   return action;

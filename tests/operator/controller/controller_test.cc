@@ -1,0 +1,441 @@
+// The controller in-process against the Kubernetes API test server (garbage
+// collection on), driven by kubectl as a user would: apply the CRD and a
+// LogStack, watch it converge and go Ready while a fake kubelet reports the
+// workloads, repair drift, roll on spec changes, report bad specs, clean up
+// on delete, and survive API faults.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/kube/object.h"
+#include "operator/api/logstack_types.h"
+#include "operator/controller/constants.h"
+#include "operator/manifests/build.h"
+#include "tests/operator/controller/fixture.h"
+
+namespace logstack::op::controller::testing {
+namespace {
+
+const std::string kLs = "/apis/logstack.io/v1alpha1/namespaces/";
+
+std::string StsPath(const std::string& ns, const std::string& name) {
+  return "/apis/apps/v1/namespaces/" + ns + "/statefulsets/" + name;
+}
+
+class ControllerTest : public ClusterTest {
+ protected:
+  // The objects the builders make for the stored LogStack ns/name, as
+  // "Kind/name", sorted; `grafana_operator` as the controller sees it.
+  std::vector<std::string> Expected(const std::string& ns, const std::string& name,
+                                    bool grafana_operator = false) {
+    Json ls = Get(kLs + ns + "/logstacks/" + name);
+    auto parsed = ParseLogStack(ls, OperatorDefaults{"0.1.0"});
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    if (!parsed.ok()) return {};
+    manifests::BuildOptions bo;
+    bo.stack = *parsed;
+    bo.grafana_operator_available = grafana_operator;
+    bo.grafana_admin_password = "x";
+    std::vector<std::string> out;
+    for (const auto& o : manifests::BuildAll(bo)) {
+      out.push_back(o["kind"].get<std::string>() + "/" + kube::Name(o));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  bool Converged(const std::string& ns, const std::string& name, bool grafana_operator = false) {
+    auto want = Expected(ns, name, grafana_operator);
+    return !want.empty() && ObjectsOf(ns, name) == want;
+  }
+
+  // Waits for the LogStack's condition `type` to be "status/reason".
+  bool WaitCondition(const std::string& ns, const std::string& name, const std::string& type,
+                     const std::string& want, std::chrono::milliseconds timeout = 20s) {
+    return WaitFor([&] { return ConditionOf(ns, name, type) == want; }, timeout);
+  }
+};
+
+TEST_F(ControllerTest, SampleConvergesAndGoesReady) {
+  StartController();
+  auto sample = SourceDir() + "/config/samples/logstack_v1alpha1_logstack.yaml";
+  auto r = Kubectl({"apply", "-n", "default", "-f", sample});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Json ls = Get(kLs + "default/logstacks");
+  ASSERT_EQ(ls["items"].size(), 1u);
+  const std::string name = kube::Name(ls["items"][0]);
+
+  ASSERT_TRUE(WaitFor([&] { return Converged("default", name); }))
+      << ::testing::PrintToString(ObjectsOf("default", name));
+  Json stored = Get(kLs + "default/logstacks/" + name);
+  const auto& fins = stored["metadata"]["finalizers"];
+  EXPECT_NE(std::find(fins.begin(), fins.end(), Json(kFinalizer)), fins.end());
+  // Nothing runs yet: not Ready, and kubectl wait says so.
+  EXPECT_TRUE(WaitCondition("default", name, "Ready", "False/StoreNotReady"));
+  EXPECT_EQ(ConditionOf("default", name, "Progressing"), "True/Creating");
+  r = Kubectl({"wait", "--for=condition=Ready", "logstack/" + name, "--timeout=1s"});
+  EXPECT_NE(r.code, 0);
+
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  r = Kubectl({"wait", "--for=condition=Ready", "logstack/" + name, "--timeout=30s"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  stored = Get(kLs + "default/logstacks/" + name);
+  const Json& st = stored["status"];
+  EXPECT_EQ(st["observedGeneration"], kube::Generation(stored));
+  EXPECT_EQ(st["version"], "0.1.0");
+  EXPECT_EQ(st["tenant"], "default." + name);
+  EXPECT_EQ(st["logstore"]["ready"], "1/1");
+  EXPECT_EQ(st["collector"]["ready"], "3/3");
+  EXPECT_EQ(st["logstore"]["endpoint"],
+            "http://" + name + "-logstore.default.svc.cluster.local:3100");
+  EXPECT_EQ(ConditionOf("default", name, "Progressing"), "False/Stable");
+  EXPECT_EQ(ConditionOf("default", name, "Degraded"), "False/Healthy");
+
+  // kubectl shows it: printer columns and Events.
+  r = Kubectl({"get", "logstack", name});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("True"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1/1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3/3"), std::string::npos) << r.out;
+  r = Kubectl({"get", "events", "--field-selector", "involvedObject.name=" + name, "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::set<std::string> reasons;
+  const Json events = Json::parse(r.out);
+  for (const auto& e : events["items"]) reasons.insert(e.value("reason", ""));
+  EXPECT_TRUE(reasons.count("Created")) << r.out;
+  EXPECT_TRUE(reasons.count("Ready")) << r.out;
+}
+
+TEST_F(ControllerTest, DriftIsRepaired) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("demo", "default"));
+  ASSERT_TRUE(WaitCondition("default", "demo", "Ready", "True/Ready"));
+
+  // A deleted Service comes back.
+  auto r = Kubectl({"delete", "service", "demo-logstore"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor(
+      [&] { return !Get("/api/v1/namespaces/default/services/demo-logstore").is_null(); }, 10s));
+  // A deleted StatefulSet too.
+  r = Kubectl({"delete", "statefulset", "demo-logstore"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] { return !Get(StsPath("default", "demo-logstore")).is_null(); }, 10s));
+
+  // A StatefulSet edited by hand is restored; others' labels stay.
+  Json sts = Get(StsPath("default", "demo-logstore"));
+  const std::string image = sts["spec"]["template"]["spec"]["containers"][0]["image"];
+  r = Kubectl(
+      {"patch", "statefulset", "demo-logstore", "--type=json", "-p",
+       R"([{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"busybox:1"}])"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Kubectl({"label", "statefulset", "demo-logstore", "team=platform"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        Json s = Get(StsPath("default", "demo-logstore"));
+        return s["spec"]["template"]["spec"]["containers"][0]["image"] == image;
+      },
+      10s));
+  EXPECT_EQ(kube::Labels(Get(StsPath("default", "demo-logstore")))["team"], "platform");
+  // The edited ConfigMap is restored too.
+  Json cm = Get("/api/v1/namespaces/default/configmaps/demo-logstore-config");
+  ASSERT_FALSE(cm.is_null());
+  const Json data = cm["data"];
+  r = Kubectl({"patch", "configmap", "demo-logstore-config", "--type=merge", "-p",
+               R"({"data":{"config.yaml":"garbage"}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return Get("/api/v1/namespaces/default/configmaps/demo-logstore-config")["data"] == data;
+      },
+      10s));
+  EXPECT_TRUE(WaitCondition("default", "demo", "Ready", "True/Ready"));
+}
+
+TEST_F(ControllerTest, SpecChangeRollsThePods) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("demo", "default"));
+  ASSERT_TRUE(WaitCondition("default", "demo", "Ready", "True/Ready"));
+  auto hash = [&] {
+    Json s = Get(StsPath("default", "demo-logstore"));
+    return s["spec"]["template"]["metadata"]["annotations"].value(manifests::kConfigHashAnnotation,
+                                                                  "");
+  };
+  const std::string before = hash();
+  ASSERT_FALSE(before.empty());
+  const int64_t gen = kube::Generation(Get(StsPath("default", "demo-logstore")));
+  auto r = Kubectl({"patch", "logstack", "demo", "--type=merge", "-p",
+                    R"({"spec":{"logstore":{"retention":"336h"}}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] { return hash() != before; }, 10s));
+  EXPECT_GT(kube::Generation(Get(StsPath("default", "demo-logstore"))), gen);
+  EXPECT_NE(Get("/api/v1/namespaces/default/configmaps/demo-logstore-config").dump().find("336h"),
+            std::string::npos);
+  // The fake kubelet rolls it out; Ready again at the new generation.
+  EXPECT_TRUE(WaitFor([&] {
+    Json ls = Get(kLs + "default/logstacks/demo");
+    return ConditionOf("default", "demo", "Ready") == "True/Ready" &&
+           ls["status"]["observedGeneration"] == kube::Generation(ls);
+  }));
+}
+
+TEST_F(ControllerTest, BadSpecIsDegradedAndNothingIsTouched) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  // Passes the CRD's schema, but the operator requires at least 24h.
+  Apply(LogStackYaml("bad", "default", "{logstore: {retention: 1h}}"));
+  ASSERT_TRUE(WaitCondition("default", "bad", "Degraded", "True/InvalidSpec"));
+  EXPECT_EQ(ConditionOf("default", "bad", "Ready"), "False/InvalidSpec");
+  Json ls = Get(kLs + "default/logstacks/bad");
+  auto c = kube::GetCondition(ls, "Degraded");
+  EXPECT_NE(c->message.find("retention"), std::string::npos) << c->message;
+  EXPECT_TRUE(ObjectsOf("default", "bad").empty());
+  EXPECT_FALSE(ls["metadata"].contains("finalizers"));
+
+  // A good stack turned bad keeps everything it had. (Same namespace as the
+  // bad one: a LogStack that never ran claims no namespace.)
+  Apply(LogStackYaml("good", "default"));
+  ASSERT_TRUE(WaitCondition("default", "good", "Ready", "True/Ready"));
+  auto before = ObjectsOf("default", "good");
+  auto r = Kubectl({"patch", "logstack", "good", "--type=merge", "-p",
+                    R"({"spec":{"logstore":{"retention":"2h"}}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(WaitCondition("default", "good", "Degraded", "True/InvalidSpec"));
+  EXPECT_EQ(ObjectsOf("default", "good"), before);
+  Json cm = Get("/api/v1/namespaces/default/configmaps/good-logstore-config");
+  EXPECT_EQ(cm.dump().find("2h\""), std::string::npos);
+  // Fixed: Healthy again, and an Event said what was wrong.
+  r = Kubectl({"patch", "logstack", "good", "--type=merge", "-p",
+               R"({"spec":{"logstore":{"retention":"48h"}}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitCondition("default", "good", "Degraded", "False/Healthy"));
+  EXPECT_TRUE(WaitCondition("default", "good", "Ready", "True/Ready"));
+  r = Kubectl({"get", "events", "--field-selector", "involvedObject.name=good,reason=InvalidSpec",
+               "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["items"].size(), 1u) << r.out;
+}
+
+TEST_F(ControllerTest, UnknownStorageClassBlocksUntilItExists) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("sc", "default", "{logstore: {storage: {storageClassName: fast}}}"));
+  ASSERT_TRUE(WaitCondition("default", "sc", "Degraded", "True/StorageClassNotFound"));
+  EXPECT_EQ(ConditionOf("default", "sc", "Ready"), "False/StorageClassNotFound");
+  EXPECT_TRUE(ObjectsOf("default", "sc").empty());
+  auto r = Kubectl(
+      {"apply", "-f", SourceDir() + "/tests/operator/controller/testdata/storageclass-fast.yaml"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitCondition("default", "sc", "Ready", "True/Ready"));
+  Json sts = Get(StsPath("default", "sc-logstore"));
+  EXPECT_EQ(sts["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"], "fast");
+}
+
+TEST_F(ControllerTest, NamespaceConflictDegradesTheYoungerLogStack) {
+  StartController();
+  CreateNamespace("shop");
+  CreateNamespace("logging");
+  Apply(LogStackYaml("team", "shop"));
+  ASSERT_TRUE(WaitFor([&] { return Converged("shop", "team"); }));
+  // Created later (creationTimestamp has seconds) and collecting "shop" as well.
+  std::this_thread::sleep_for(1100ms);
+  Apply(LogStackYaml("platform", "logging", "{collector: {namespaces: [shop, logging]}}"));
+  ASSERT_TRUE(WaitCondition("logging", "platform", "Degraded", "True/NamespaceConflict"));
+  EXPECT_TRUE(ObjectsOf("logging", "platform").empty());
+  EXPECT_EQ(ConditionOf("shop", "team", "Degraded"), "False/Healthy");
+  // The older one goes away: the younger one proceeds.
+  auto r = Kubectl({"delete", "logstack", "team", "-n", "shop"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitCondition("logging", "platform", "Degraded", "False/Healthy"));
+  EXPECT_TRUE(WaitFor([&] { return Converged("logging", "platform"); }));
+}
+
+TEST_F(ControllerTest, DeleteRunsTheFinalizer) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("gone", "default"));
+  ASSERT_TRUE(WaitCondition("default", "gone", "Ready", "True/Ready"));
+  LogStack meta;
+  meta.meta.name = "gone";
+  meta.meta.namespace_ = "default";
+  const std::string cr = manifests::CollectorClusterRoleName(meta);
+  ASSERT_FALSE(Get("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + cr).is_null());
+  ASSERT_FALSE(Get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + cr).is_null());
+
+  auto r = Kubectl({"delete", "logstack", "gone", "--wait=false"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Kubectl({"wait", "--for=delete", "logstack/gone", "--timeout=30s"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(Get("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + cr).is_null());
+  EXPECT_TRUE(Get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + cr).is_null());
+  // Namespaced objects went with their owner (the garbage collector).
+  EXPECT_TRUE(WaitFor([&] { return ObjectsOf("default", "gone").empty(); }, 10s))
+      << ::testing::PrintToString(ObjectsOf("default", "gone"));
+}
+
+TEST_F(ControllerTest, PruneWhatTheSpecNoLongerWants) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("p", "default", "{grafana: {deploy: {enabled: true}}}"));
+  ASSERT_TRUE(WaitCondition("default", "p", "Ready", "True/Ready"));
+  ASSERT_FALSE(Get("/apis/apps/v1/namespaces/default/deployments/p-grafana").is_null());
+  Json secret = Get("/api/v1/namespaces/default/secrets/p-grafana-admin");
+  ASSERT_FALSE(secret.is_null());
+  const std::string password = secret["data"]["admin-password"];
+  EXPECT_GE(password.size(), 32u);
+  Json ls = Get(kLs + "default/logstacks/p");
+  EXPECT_EQ(ls["status"]["grafana"]["adminSecret"], "p-grafana-admin");
+  EXPECT_EQ(ls["status"]["grafana"]["endpoint"], "http://p-grafana.default.svc.cluster.local:3000");
+  // The password survives reconciles and restarts of the operator.
+  StopController();
+  StartController();
+  EXPECT_TRUE(WaitFor([&] { return Converged("default", "p"); }));
+  EXPECT_EQ(Get("/api/v1/namespaces/default/secrets/p-grafana-admin")["data"]["admin-password"],
+            password);
+
+  // Grafana off, collector off: their objects go.
+  auto r = Kubectl(
+      {"patch", "logstack", "p", "--type=merge", "-p",
+       R"({"spec":{"grafana":{"deploy":{"enabled":false}},"collector":{"enabled":false}}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] { return Converged("default", "p"); }))
+      << ::testing::PrintToString(ObjectsOf("default", "p"));
+  EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/deployments/p-grafana").is_null());
+  EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/daemonsets/p-collector").is_null());
+  EXPECT_TRUE(WaitCondition("default", "p", "Ready", "True/Ready"));
+  ls = Get(kLs + "default/logstacks/p");
+  EXPECT_EQ(ls["status"]["collector"]["ready"], "disabled");
+  EXPECT_FALSE(ls["status"].contains("grafana"));
+}
+
+TEST_F(ControllerTest, GrafanaDatasourceOnceItsCrdAppears) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("g", "default"));
+  ASSERT_TRUE(WaitCondition("default", "g", "Ready", "True/Ready"));
+  const std::string gds =
+      "/apis/grafana.integreatly.org/v1beta1/namespaces/default/grafanadatasources";
+  auto r =
+      Kubectl({"apply", "-f",
+               SourceDir() + "/tests/operator/controller/testdata/grafana-datasource-crd.yaml"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] { return Converged("default", "g", true); }))
+      << ::testing::PrintToString(ObjectsOf("default", "g"));
+  Json list = Get(gds);
+  ASSERT_EQ(list["items"].size(), 1u);
+}
+
+class FakeProber final : public StoreProber {
+ public:
+  Status Probe(const std::string& url) override {
+    std::lock_guard<std::mutex> l(mu_);
+    last_url_ = url;
+    return up_ ? Status::Ok() : Unavailable("GET " + url + "/ready: connection refused");
+  }
+  void SetUp(bool up) {
+    std::lock_guard<std::mutex> l(mu_);
+    up_ = up;
+  }
+  std::string last_url() {
+    std::lock_guard<std::mutex> l(mu_);
+    return last_url_;
+  }
+
+ private:
+  std::mutex mu_;
+  bool up_ = false;
+  std::string last_url_;
+};
+
+TEST_F(ControllerTest, ExternalStoreIsProbed) {
+  FakeProber prober;
+  ControllerOptions o = DefaultOptions();
+  o.reconciler.external_recheck = 200ms;
+  StartController(o, &prober);
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("ext", "default", "{logstore: {external: {url: 'http://loki-gw.loki:80'}}}"));
+  ASSERT_TRUE(WaitCondition("default", "ext", "Ready", "False/ExternalStoreUnreachable"));
+  EXPECT_EQ(ConditionOf("default", "ext", "Degraded"), "True/ExternalStoreUnreachable");
+  EXPECT_EQ(prober.last_url(), "http://loki-gw.loki:80");
+  EXPECT_TRUE(Get(StsPath("default", "ext-logstore")).is_null());
+  prober.SetUp(true);
+  EXPECT_TRUE(WaitCondition("default", "ext", "Ready", "True/Ready"));
+  Json ls = Get(kLs + "default/logstacks/ext");
+  EXPECT_EQ(ls["status"]["logstore"]["ready"], "external");
+  EXPECT_EQ(ls["status"]["logstore"]["endpoint"], "http://loki-gw.loki:80");
+}
+
+TEST_F(ControllerTest, ConvergesThroughApiFaults) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("f1", "default"));
+  ASSERT_TRUE(WaitCondition("default", "f1", "Ready", "True/Ready"));
+
+  // Watches drop and history is compacted while things change.
+  api().CloseWatches();
+  auto r = Kubectl({"delete", "service", "f1-logstore"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  api().CompactHistory();
+  api().CloseWatches();
+  EXPECT_TRUE(WaitFor(
+      [&] { return !Get("/api/v1/namespaces/default/services/f1-logstore").is_null(); }, 15s));
+
+  // Writes fail with 500, 409 and 429 while a new LogStack is created.
+  CreateNamespace("f2");
+  api().FailNext("/api/v1/namespaces/f2/serviceaccounts", 3, 500, 1, "POST");
+  api().FailNext("/apis/apps/v1/namespaces/f2/statefulsets", 2, 409, 1, "POST");
+  api().FailNext("/api/v1/namespaces/f2/configmaps", 2, 429, 1, "POST");
+  api().FailNext("/apis/logstack.io/v1alpha1/namespaces/f2/logstacks/f2/status", 2, 500, 1, "PUT");
+  Apply(LogStackYaml("f2", "f2"));
+  EXPECT_TRUE(WaitFor([&] { return Converged("f2", "f2"); }, 30s))
+      << ::testing::PrintToString(ObjectsOf("f2", "f2"));
+  EXPECT_TRUE(WaitCondition("f2", "f2", "Ready", "True/Ready", 30s));
+  EXPECT_EQ(ConditionOf("default", "f1", "Ready"), "True/Ready");
+}
+
+TEST_F(ControllerTest, NoWritesWhenQuietWithTenLogStacks) {
+  ControllerOptions o = DefaultOptions();
+  o.resync_period = 500ms;  // every LogStack is reconciled again and again meanwhile
+  StartController(o);
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  for (int i = 0; i < 10; ++i) {
+    const std::string ns = "team-" + std::to_string(i);
+    CreateNamespace(ns);
+    Apply(LogStackYaml("q", ns, i == 3 ? "{grafana: {deploy: {enabled: true}}}" : "{}"));
+  }
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(WaitCondition("team-" + std::to_string(i), "q", "Ready", "True/Ready", 30s));
+  }
+  // Let the last status writes and events land.
+  std::this_thread::sleep_for(1s);
+  const uint64_t rv = api().CurrentResourceVersion();
+  const uint64_t writes = counting_->Writes();
+  const uint64_t server_writes = api().WriteRequestCount();
+  const double passes_before =
+      registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const double passes_after =
+      registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
+  EXPECT_GE(passes_after - passes_before, 30) << "resyncs should have reconciled every LogStack";
+  EXPECT_EQ(counting_->Writes(), writes) << "the operator wrote in a quiet period";
+  EXPECT_EQ(api().WriteRequestCount(), server_writes) << "the server got writes in a quiet period";
+  EXPECT_EQ(api().CurrentResourceVersion(), rv) << "something changed in a quiet period";
+}
+
+}  // namespace
+}  // namespace logstack::op::controller::testing
