@@ -33,7 +33,7 @@ build: $(BUILD_DIR)/CMakeCache.txt ## Build every binary into build/bin/.
 
 .PHONY: fmt
 fmt: ## Format the C++ sources with clang-format.
-	find common logstore tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find common logstore operator tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 .PHONY: clean
 clean: ## Remove the build trees.
@@ -68,6 +68,33 @@ bench: build ## Run the benchmarks and print one table (see docs/benchmarks.md).
 run: build ## Start the log store on local disk (./data) with the default config on :3100.
 	$(BUILD_DIR)/bin/logstore --config=config/logstore.yaml --data-dir=./data --http-listen=127.0.0.1:3100
 
+.PHONY: run-operator
+run-operator: build ## Run the operator from this machine against the current kubeconfig's cluster.
+	$(BUILD_DIR)/bin/logstack-operator --metrics-bind-address=:8080 --health-probe-bind-address=:8081
+
+SAMPLE ?= config/samples/logstack_v1alpha1_logstack.yaml
+.PHONY: render
+render: build ## Print the manifests the operator would apply for SAMPLE (no cluster needed).
+	$(BUILD_DIR)/bin/logstack-operator render -f $(SAMPLE)
+
 .PHONY: demo
 demo: build ## The main job: start the log store, push logs to it and query them back.
 	bash scripts/demo.sh $(BUILD_DIR)/bin
+
+##@ Deploy (kubectl, against the current kubeconfig)
+
+.PHONY: install
+install: ## Install the LogStack CRD into the cluster.
+	kubectl apply -k config/crd
+
+.PHONY: uninstall
+uninstall: ## Remove the LogStack CRD (and with it every LogStack) from the cluster.
+	kubectl delete -k config/crd --ignore-not-found
+
+.PHONY: deploy
+deploy: ## Install the CRD, the RBAC and the operator Deployment (config/default).
+	kubectl apply -k config/default
+
+.PHONY: undeploy
+undeploy: ## Remove what deploy installed.
+	kubectl delete -k config/default --ignore-not-found
