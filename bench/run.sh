@@ -12,6 +12,8 @@
 #   BENCH_QUERY_MB       MiB of log lines the LogQL queries run over (1024)
 #   BENCH_KUBE_CONFIGMAPS  1 KB ConfigMaps cached by the informer in kube_bench (10000)
 #   BENCH_KUBE_EVENTS      watch events streamed to the informer in kube_bench (100000)
+#   BENCH_OPERATOR_STACKS  LogStacks the operator converges in operator_bench (100)
+#   BENCH_OPERATOR_QUIET   seconds of steady state in which operator_bench counts writes (30)
 #   BENCH_ONLY           run only these benchmarks, e.g. "push_bench http_server_bench"
 set -uo pipefail
 
@@ -23,7 +25,9 @@ BENCH_HTTP_SMALL_MB=${BENCH_HTTP_SMALL_MB:-256}
 BENCH_QUERY_MB=${BENCH_QUERY_MB:-1024}
 BENCH_KUBE_CONFIGMAPS=${BENCH_KUBE_CONFIGMAPS:-10000}
 BENCH_KUBE_EVENTS=${BENCH_KUBE_EVENTS:-100000}
-BENCH_ONLY=${BENCH_ONLY:-chunk_bench push_bench query_bench http_server_bench kube_bench}
+BENCH_OPERATOR_STACKS=${BENCH_OPERATOR_STACKS:-100}
+BENCH_OPERATOR_QUIET=${BENCH_OPERATOR_QUIET:-30}
+BENCH_ONLY=${BENCH_ONLY:-chunk_bench push_bench query_bench http_server_bench kube_bench operator_bench}
 
 for b in $BENCH_ONLY; do
   if [[ ! -x "$BIN/$b" ]]; then
@@ -38,7 +42,7 @@ trap 'rm -rf "$out"' EXIT
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) CPUs: ${cpu:-unknown}  $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB BENCH_KUBE_CONFIGMAPS=$BENCH_KUBE_CONFIGMAPS BENCH_KUBE_EVENTS=$BENCH_KUBE_EVENTS"
+echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB BENCH_KUBE_CONFIGMAPS=$BENCH_KUBE_CONFIGMAPS BENCH_KUBE_EVENTS=$BENCH_KUBE_EVENTS BENCH_OPERATOR_STACKS=$BENCH_OPERATOR_STACKS BENCH_OPERATOR_QUIET=$BENCH_OPERATOR_QUIET"
 
 failed=0
 for b in $BENCH_ONLY; do
@@ -48,6 +52,7 @@ for b in $BENCH_ONLY; do
     http_server_bench) args=(--mb="$BENCH_HTTP_MB" --small-mb="$BENCH_HTTP_SMALL_MB") ;;
     query_bench) args=(--mb="$BENCH_QUERY_MB") ;;
     kube_bench) args=(--configmaps="$BENCH_KUBE_CONFIGMAPS" --events="$BENCH_KUBE_EVENTS") ;;
+    operator_bench) args=(--bin-dir="$BIN" --stacks="$BENCH_OPERATOR_STACKS" --quiet-seconds="$BENCH_OPERATOR_QUIET") ;;
     *) args=() ;;
   esac
   start=$(date +%s)

@@ -63,7 +63,7 @@ Controller::Controller(kube::KubeClient& client, Clock& clock, metrics::Registry
       options_(std::move(options)),
       queue_(clock, options_.queue) {
   if (prober == nullptr) {
-    own_prober_ = NewHttpStoreProber();
+    own_prober_ = NewHttpStoreProber(std::chrono::seconds(3), options_.prober_ca_file);
     prober = own_prober_.get();
   }
   if (options_.record_events) {
@@ -129,7 +129,10 @@ void Controller::StartInformers(const kube::ResourceRef& r, bool cluster_scoped,
     io.reflector.ns = ns;
     if (owned)
       io.reflector.label_selector = std::string(kLabelManagedBy) + "=" + manifests::kManagedBy;
-    io.resync_period = options_.resync_period;
+    // No informer resync: it would parse every cached object at once (13 MB
+    // of transient trees for 100 LogStacks); the controller's own resync
+    // enqueues the LogStacks instead, which is all a resync is for here.
+    io.resync_period = std::chrono::milliseconds(0);
     auto inf = std::make_unique<kube::Informer>(client_, r, io);
     kube::InformerHandlers h;
     if (owned) {
@@ -209,10 +212,26 @@ void Controller::OptionalKindsLoop() {
   if (stopping_) return;
   LOG_INFO("component=controller op=synced: starting {} workers", options_.workers);
   queue_.Start(options_.workers, [this](const std::string& key) { return Handle(key); });
+  using Clk = std::chrono::steady_clock;
+  auto next_check = Clk::now() + options_.optional_kinds_recheck;
+  auto next_resync = Clk::now() + options_.resync_period;
   while (!stopping_) {
-    if (loop_cv_.wait_for(l, options_.optional_kinds_recheck, [this] { return stopping_; })) break;
+    auto wake = std::min(next_check, next_resync);
+    if (loop_cv_.wait_until(l, wake, [this] { return stopping_; })) break;
     l.unlock();
-    CheckOptionalKinds();
+    if (Clk::now() >= next_check) {
+      CheckOptionalKinds();
+      next_check = Clk::now() + options_.optional_kinds_recheck;
+    }
+    if (Clk::now() >= next_resync) {
+      std::vector<std::string> keys;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        for (const auto& [key, info] : logstacks_) keys.push_back(key);
+      }
+      for (const auto& key : keys) Enqueue(key);
+      next_resync = Clk::now() + options_.resync_period;
+    }
     l.lock();
   }
 }

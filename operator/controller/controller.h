@@ -17,8 +17,9 @@
 //     overlap its own (claims.h).
 //   - `workers` threads take keys from the WorkQueue and run the Reconciler:
 //     an Action's requeue becomes AddAfter, an error AddRateLimited.
-//   - The informers resync every `resync_period` (a safety net: every
-//     LogStack is looked at again).
+//   - Every `resync_period` every LogStack is enqueued again (a safety net).
+//     The informers themselves do not resync: that would parse every cached
+//     object at once.
 //
 // Metrics (registered in the Registry given):
 //   logstack_operator_reconcile_total{result=done|requeue|error}
@@ -62,6 +63,8 @@ struct ControllerOptions {
   ReconcilerOptions reconciler;
   kube::WorkQueueOptions queue;
   std::string instance;  // Events' reportingInstance (the pod name)
+  // A PEM bundle the external-store probe trusts besides the system store.
+  std::string prober_ca_file;
   bool record_events = true;
 };
 

@@ -1,6 +1,7 @@
 #include "operator/controller/manager.h"
 
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -94,6 +95,19 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(ManagerOptions options) {
           "--leader-elect-retry-period must be shorter than "
           "--leader-elect-renew-deadline");
     }
+  }
+  if (options.trim_tls_trust_store && !cfg->tls.ca_pem.empty()) {
+    // cpprestsdk calls set_default_verify_paths for every TLS connection it
+    // opens, which parses the whole system bundle (SSL_CERT_FILE: ~150
+    // certificates, about 1 MB) into that connection's context, used or not.
+    // With a long-lived watch connection per informer that was half of the
+    // operator's memory. Our client verifies the API server against the
+    // cluster's CA only, so the bundle serves nothing there; lookups in the
+    // hashed directory (SSL_CERT_DIR) still work, lazily, and the probe of an
+    // external store loads the bundle itself.
+    const char* bundle = std::getenv("SSL_CERT_FILE");
+    options.controller.prober_ca_file = bundle != nullptr ? bundle : X509_get_default_cert_file();
+    setenv("SSL_CERT_FILE", "/dev/null", 1);
   }
   if (options.controller.instance.empty()) {
     if (auto pod = kube::ProcessEnv("POD_NAME")) options.controller.instance = *pod;

@@ -60,6 +60,11 @@ struct ManagerOptions {
   std::string health_probe_bind_address = ":8081";  // "0": off
 
   ControllerOptions controller;
+  // When the cluster's CA is configured (the client then trusts only it),
+  // keep cpprestsdk from parsing the system CA bundle into every TLS
+  // connection: SSL_CERT_FILE is pointed at /dev/null for this process and
+  // the external-store probe is handed the bundle itself. See manager.cc.
+  bool trim_tls_trust_store = false;
   // Called (on the election thread) when leadership is lost other than by
   // Stop(). Null: log and _Exit(1).
   std::function<void()> on_lost_leadership;

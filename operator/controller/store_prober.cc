@@ -1,6 +1,7 @@
 #include "operator/controller/store_prober.h"
 
 #include <cpprest/http_client.h>
+#include <openssl/ssl.h>
 
 namespace logstack::op::controller {
 
@@ -8,7 +9,8 @@ namespace {
 
 class HttpStoreProber final : public StoreProber {
  public:
-  explicit HttpStoreProber(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  HttpStoreProber(std::chrono::milliseconds timeout, std::string ca_file)
+      : timeout_(timeout), ca_file_(std::move(ca_file)) {}
 
   Status Probe(const std::string& base_url) override {
     std::string url = base_url;
@@ -17,6 +19,13 @@ class HttpStoreProber final : public StoreProber {
     try {
       web::http::client::http_client_config cfg;
       cfg.set_timeout(timeout_);
+      if (!ca_file_.empty()) {
+        const std::string ca = ca_file_;
+        cfg.set_ssl_context_callback([ca](boost::asio::ssl::context& ctx) {
+          // Best effort: without the bundle, verification fails and says so.
+          SSL_CTX_load_verify_locations(ctx.native_handle(), ca.c_str(), nullptr);
+        });
+      }
       web::http::client::http_client client(utility::conversions::to_string_t(url), cfg);
       web::http::http_response resp = client.request(web::http::methods::GET).get();
       const int code = resp.status_code();
@@ -33,12 +42,13 @@ class HttpStoreProber final : public StoreProber {
 
  private:
   const std::chrono::milliseconds timeout_;
+  const std::string ca_file_;
 };
 
 }  // namespace
 
-StoreProberPtr NewHttpStoreProber(std::chrono::milliseconds timeout) {
-  return std::make_unique<HttpStoreProber>(timeout);
+StoreProberPtr NewHttpStoreProber(std::chrono::milliseconds timeout, std::string ca_file) {
+  return std::make_unique<HttpStoreProber>(timeout, std::move(ca_file));
 }
 
 }  // namespace logstack::op::controller

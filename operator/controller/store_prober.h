@@ -23,7 +23,10 @@ class StoreProber {
 };
 using StoreProberPtr = std::unique_ptr<StoreProber>;
 
-// Over HTTP(S) with cpprestsdk; TLS verification with the system's trust store.
-StoreProberPtr NewHttpStoreProber(std::chrono::milliseconds timeout = std::chrono::seconds(3));
+// Over HTTP(S) with cpprestsdk; TLS verification with the system's trust
+// store, plus the PEM bundle `ca_file` when given (the operator passes the
+// system bundle explicitly, see operator/main.cc).
+StoreProberPtr NewHttpStoreProber(std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                                  std::string ca_file = "");
 
 }  // namespace logstack::op::controller
