@@ -18,11 +18,13 @@
 //    every LogStack is Ready=True (ready_s); the operator's CPU time over
 //    that stretch; its RSS with them all (after a second to settle) and its
 //    peak RSS (VmHWM).
+//    Also the write requests (POST, PUT, PATCH, DELETE) the operator sent
+//    until then: with a client-side rate limit they bound the time.
 // 3. Quiet period: --quiet-seconds with nothing changing; the write requests
-//    (POST, PUT, PATCH, DELETE) the server received meanwhile, from anyone
-//    (the fake kubelet included: it too writes only on change), and the
-//    reconcile passes the operator ran (from its /metrics) to show it was
-//    busy looking.
+//    the server received over HTTP meanwhile (the operator's: this process
+//    writes through ApiServer::Call, which is not counted), and the reconcile
+//    passes the operator ran (from its /metrics), to show it was busy
+//    looking.
 //
 // Prints "name value unit" lines (see bench/run.sh).
 
@@ -275,6 +277,7 @@ int Main(int argc, char** argv) {
   FakeKubelet kubelet(api);
   const size_t want_objects = ObjectsPerStack() * flags.stacks;
   const double cpu0 = ProcessCpuSeconds(op.pid());
+  const uint64_t converge_writes0 = api.WriteRequestCount();
   const double t0 = MonotonicSeconds();
   for (uint64_t i = 0; i < flags.stacks; ++i) {
     const std::string ns = "team-" + std::to_string(i);
@@ -304,11 +307,15 @@ int Main(int argc, char** argv) {
         " Ready; operator log:\n" + ReadAll(log_path));
   }
   const double cpu = ProcessCpuSeconds(op.pid()) - cpu0;
+  const uint64_t converge_writes = api.WriteRequestCount() - converge_writes0;
   Report("operator_stacks", static_cast<double>(flags.stacks), "LogStacks");
   Report("operator_objects", static_cast<double>(want_objects), "objects");
   Report("operator_converge_created", t_created, "s");
   Report("operator_converge_ready", t_ready, "s");
   Report("operator_converge_cpu", cpu, "s");
+  Report("operator_converge_writes", static_cast<double>(converge_writes), "requests");
+  Report("operator_converge_writes_per_stack",
+         static_cast<double>(converge_writes) / static_cast<double>(flags.stacks), "requests");
   std::this_thread::sleep_for(1s);
   Report("operator_rss_loaded", ProcessRssBytes(op.pid()) / kMiB, "MiB");
   Report("operator_rss_peak", ProcessPeakRssBytes(op.pid()) / kMiB, "MiB");
