@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "common/kube/object.h"
@@ -407,9 +408,13 @@ TEST_F(ControllerTest, ConvergesThroughApiFaults) {
   EXPECT_EQ(ConditionOf("default", "f1", "Ready"), "True/Ready");
 }
 
+// The issue asks for a quiet minute; LOGSTACK_OPERATOR_QUIET_SECONDS shortens
+// it when iterating.
 TEST_F(ControllerTest, NoWritesWhenQuietWithTenLogStacks) {
+  int quiet_seconds = 60;
+  if (const char* q = std::getenv("LOGSTACK_OPERATOR_QUIET_SECONDS")) quiet_seconds = std::atoi(q);
   ControllerOptions o = DefaultOptions();
-  o.resync_period = 500ms;  // every LogStack is reconciled again and again meanwhile
+  o.resync_period = 1s;  // every LogStack is reconciled again and again meanwhile
   StartController(o);
   FakeKubelet kubelet(api());
   kubelet.Start();
@@ -428,10 +433,11 @@ TEST_F(ControllerTest, NoWritesWhenQuietWithTenLogStacks) {
   const uint64_t server_writes = api().WriteRequestCount();
   const double passes_before =
       registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  std::this_thread::sleep_for(std::chrono::seconds(quiet_seconds));
   const double passes_after =
       registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
-  EXPECT_GE(passes_after - passes_before, 30) << "resyncs should have reconciled every LogStack";
+  EXPECT_GE(passes_after - passes_before, 10.0 * (quiet_seconds - 1))
+      << "resyncs should have reconciled every LogStack every second";
   EXPECT_EQ(counting_->Writes(), writes) << "the operator wrote in a quiet period";
   EXPECT_EQ(api().WriteRequestCount(), server_writes) << "the server got writes in a quiet period";
   EXPECT_EQ(api().CurrentResourceVersion(), rv) << "something changed in a quiet period";

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <regex>
 
 #include "common/kube/object.h"
@@ -126,7 +127,10 @@ TEST_F(OperatorProcessTest, OneLeaderAndFailoverWhenKilled) {
       << sp.log();
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
-  EXPECT_LT(took, 2.0 + 1.5) << "failover should take about one lease duration (2 s)";
+  RecordProperty("failover_seconds", std::to_string(took));
+  std::printf("failover took %.2f s\n", took);
+  // One lease duration (2 s) plus retry periods, with room for a busy machine.
+  EXPECT_LT(took, 2.0 + 2.5) << "failover should take about one lease duration (2 s)";
   // The new leader works: drift is repaired.
   r = Kubectl({"delete", "service", "demo-logstore"});
   ASSERT_EQ(r.code, 0) << r.err;
