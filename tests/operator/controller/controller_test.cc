@@ -101,13 +101,20 @@ TEST_F(ControllerTest, SampleConvergesAndGoesReady) {
   EXPECT_NE(r.out.find("True"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1/1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("3/3"), std::string::npos) << r.out;
-  r = Kubectl({"get", "events", "--field-selector", "involvedObject.name=" + name, "-o", "json"});
-  ASSERT_EQ(r.code, 0) << r.err;
+  // The Events (the Ready one is recorded right after the status write).
   std::set<std::string> reasons;
-  const Json events = Json::parse(r.out);
-  for (const auto& e : events["items"]) reasons.insert(e.value("reason", ""));
-  EXPECT_TRUE(reasons.count("Created")) << r.out;
-  EXPECT_TRUE(reasons.count("Ready")) << r.out;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        r = Kubectl(
+            {"get", "events", "--field-selector", "involvedObject.name=" + name, "-o", "json"});
+        if (r.code != 0) return false;
+        const Json events = Json::parse(r.out);
+        reasons.clear();
+        for (const auto& e : events["items"]) reasons.insert(e.value("reason", ""));
+        return reasons.count("Created") > 0 && reasons.count("Ready") > 0;
+      },
+      10s))
+      << r.out << r.err;
 }
 
 TEST_F(ControllerTest, DriftIsRepaired) {
@@ -314,8 +321,12 @@ TEST_F(ControllerTest, PruneWhatTheSpecNoLongerWants) {
       << ::testing::PrintToString(ObjectsOf("default", "p"));
   EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/deployments/p-grafana").is_null());
   EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/daemonsets/p-collector").is_null());
-  EXPECT_TRUE(WaitCondition("default", "p", "Ready", "True/Ready"));
-  ls = Get(kLs + "default/logstacks/p");
+  // The status of the new generation.
+  EXPECT_TRUE(WaitFor([&] {
+    ls = Get(kLs + "default/logstacks/p");
+    return ls["status"]["observedGeneration"] == kube::Generation(ls) &&
+           ConditionOf("default", "p", "Ready") == "True/Ready";
+  }));
   EXPECT_EQ(ls["status"]["collector"]["ready"], "disabled");
   EXPECT_FALSE(ls["status"].contains("grafana"));
 }
