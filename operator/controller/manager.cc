@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -117,6 +118,19 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(ManagerOptions options) {
   if (!client.ok()) return client.status().Annotate("Kubernetes client");
   std::unique_ptr<Manager> m(new Manager(std::move(options)));
   m->raw_client_ = std::move(*client);
+  if (m->options_.leader_elect) {
+    kube::RestConfig lease_cfg = *cfg;
+    auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(m->options_.renew_deadline -
+                                                                        m->options_.retry_period);
+    lease_cfg.timeout =
+        std::clamp(budget, std::chrono::milliseconds(500), std::chrono::milliseconds(5000));
+    lease_cfg.qps = 0;  // a renewal never waits behind the controller's requests
+    kube::ClientOptions lease_opts;
+    lease_opts.retry.max_retries = 0;
+    auto lc = kube::NewKubeClient(lease_cfg, lease_opts);
+    if (!lc.ok()) return lc.status().Annotate("Kubernetes client for the Lease");
+    m->lease_client_ = std::move(*lc);
+  }
   m->client_ = std::make_unique<CountingKubeClient>(*m->raw_client_, m->registry_);
   m->controller_ = std::make_unique<Controller>(*m->client_, RealClock::Default(), m->registry_,
                                                 m->options_.controller);
@@ -164,7 +178,7 @@ Status Manager::Start() {
     return Status::Ok();
   }
   lease_store_ = std::make_unique<kube::KubeLeaseStore>(
-      *client_, options_.leader_election_namespace, options_.leader_election_id);
+      *lease_client_, options_.leader_election_namespace, options_.leader_election_id);
   kube::LeaderElectionConfig lc;
   lc.identity = options_.identity;
   lc.lease_duration = options_.lease_duration;

@@ -99,6 +99,10 @@ class Manager {
   std::unique_ptr<CountingKubeClient> client_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<http::Server> metrics_server_, health_server_;
+  // The Lease has its own client: one attempt per request and a timeout
+  // below the renew deadline, so that a leader whose renewals fail notices
+  // within the deadline instead of retrying past the lease's expiry.
+  kube::KubeClientPtr lease_client_;
   std::unique_ptr<kube::LeaseStore> lease_store_;
   std::unique_ptr<kube::LeaderElector> elector_;
   std::thread election_thread_;

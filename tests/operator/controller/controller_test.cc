@@ -194,6 +194,45 @@ TEST_F(ControllerTest, SpecChangeRollsThePods) {
   }));
 }
 
+TEST_F(ControllerTest, ImmutableChangeIsReportedNotFought) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("big", "default"));
+  ASSERT_TRUE(WaitCondition("default", "big", "Ready", "True/Ready"));
+  const uint64_t updates_before = static_cast<uint64_t>(
+      registry_.GetCounter("logstack_operator_objects_written_total", "", {{"op", "update"}})
+          .Value());
+  // The volume size lives in the StatefulSet's volumeClaimTemplates, which
+  // cannot change: reported, the rest of the spec still applied.
+  auto r = Kubectl({"patch", "logstack", "big", "--type=merge", "-p",
+                    R"({"spec":{"logstore":{"storage":{"size":"20Gi"},"retention":"240h"}}})"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] {
+    auto c = kube::GetCondition(Get(kLs + "default/logstacks/big"), "Progressing");
+    return c && c->message.find("volumeClaimTemplates") != std::string::npos;
+  }));
+  Json sts = Get(StsPath("default", "big-logstore"));
+  EXPECT_EQ(sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+            "10Gi");
+  EXPECT_NE(Get("/api/v1/namespaces/default/configmaps/big-logstore-config").dump().find("240h"),
+            std::string::npos);
+  EXPECT_TRUE(WaitCondition("default", "big", "Ready", "True/Ready"));
+  r = Kubectl({"get", "events", "--field-selector",
+               "involvedObject.name=big,reason=ImmutableFieldChanged", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["items"].size(), 1u) << r.out;
+  // Not fought over: a few passes later nothing more was updated.
+  const double updates_after_apply =
+      registry_.GetCounter("logstack_operator_objects_written_total", "", {{"op", "update"}})
+          .Value();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(registry_.GetCounter("logstack_operator_objects_written_total", "", {{"op", "update"}})
+                .Value(),
+            updates_after_apply);
+  EXPECT_GT(updates_after_apply, updates_before);
+}
+
 TEST_F(ControllerTest, BadSpecIsDegradedAndNothingIsTouched) {
   StartController();
   FakeKubelet kubelet(api());

@@ -152,6 +152,22 @@ TEST_F(OperatorProcessTest, SigtermStopsCleanlyAndReleasesTheLease) {
   EXPECT_TRUE(WaitFor([&] { return LeaseHolder().rfind("op-b_", 0) == 0; }, 3s)) << b->log();
 }
 
+TEST_F(OperatorProcessTest, LeaderThatCannotRenewExits) {
+  auto a = StartOperator("op-a", true);
+  ASSERT_TRUE(WaitFor([&] { return LeaseHolder().rfind("op-a_", 0) == 0; }, 15s)) << a->log();
+  // The API server refuses every Lease write: the leader cannot renew, and
+  // must stop within the renew deadline (1.5 s) rather than keep working.
+  const auto cut = std::chrono::steady_clock::now();
+  api().FailNext("/apis/coordination.k8s.io/v1/namespaces/default/leases", 1000000, 500, 0, "PUT");
+  EXPECT_EQ(a->Wait(10s), 1) << a->log();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - cut).count();
+  std::printf("the leader stopped %.2f s after its renewals began to fail\n", took);
+  // Before the lease (2 s) runs out for the others, give or take a retry.
+  EXPECT_LT(took, 2.0 + 0.5) << a->log();
+  EXPECT_NE(a->log().find("op=leadership_lost"), std::string::npos) << a->log();
+  api().ClearFaults();
+}
+
 TEST_F(OperatorProcessTest, RestartMidReconcileConverges) {
   FakeKubelet kubelet(api());
   kubelet.Start();
