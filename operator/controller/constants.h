@@ -6,6 +6,7 @@
 
 #include "common/kube/resource.h"
 #include "operator/api/logstack_types.h"
+#include "operator/manifests/build.h"
 
 namespace logstack::op::controller {
 
@@ -19,10 +20,10 @@ inline const kube::ResourceRef kStorageClasses{"storage.k8s.io", "v1", "storagec
 inline constexpr char kLabelManagedBy[] = "app.kubernetes.io/managed-by";
 inline constexpr char kLabelInstance[] = "app.kubernetes.io/instance";
 inline constexpr char kLabelComponent[] = "app.kubernetes.io/component";
-// The LogStack's namespace on cluster-scoped objects, which cannot carry an
-// ownerReference to a namespaced owner.
-inline constexpr char kLabelOwnerNamespace[] = "logstack.io/owner-namespace";
-inline constexpr char kLabelOwnerName[] = "logstack.io/owner-name";
+// The LogStack's namespace and name on cluster-scoped objects, which cannot
+// carry an ownerReference to a namespaced owner (the builders set them).
+inline constexpr const char* kLabelOwnerNamespace = manifests::kOwnerNamespaceLabel;
+inline constexpr const char* kLabelOwnerName = manifests::kOwnerNameLabel;
 
 // The leader-election Lease, in the operator's namespace.
 inline constexpr char kLeaseName[] = "logstack-operator-leader";
