@@ -129,6 +129,54 @@ void Reconciler::Event(Pass& p, std::string_view type, std::string_view reason,
   }
 }
 
+std::optional<Json> Reconciler::ReadStorage(Pass& p, const std::string& endpoint,
+                                            const Json& old_status) {
+  const int64_t now = clock_.NowNanos();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = storage_read_at_.find(p.key);
+    if (it != storage_read_at_.end() &&
+        now - it->second <
+            std::chrono::duration_cast<std::chrono::nanoseconds>(options_.storage_recheck)
+                .count()) {
+      return std::nullopt;
+    }
+    storage_read_at_[p.key] = now;
+  }
+  auto report = prober_.Storage(endpoint);
+  if (!report.ok()) {
+    LOG_DEBUG("component=reconciler logstack={} op=storage err={}", p.key,
+              Quote(report.status().ToString()));
+    return std::nullopt;
+  }
+  const uint64_t cap = report->capacity_bytes;
+  const uint64_t free = std::min(report->available_bytes, cap);
+  Json storage = {{"capacityBytes", cap},
+                  {"freeBytes", free},
+                  {"usedBytes", cap - free},
+                  {"minFreeBytes", report->min_free_bytes},
+                  {"usedPercent", cap == 0 ? 0 : static_cast<int64_t>((cap - free) * 100 / cap)}};
+  const Json old = old_status.contains("logstore") && old_status["logstore"].is_object()
+                       ? old_status["logstore"].value("storage", Json::object())
+                       : Json::object();
+  const bool under_floor = report->min_free_bytes > 0 && free < report->min_free_bytes;
+  const bool was_under =
+      old.value("minFreeBytes", uint64_t{0}) > 0 &&
+      old.value("freeBytes", uint64_t{0}) < old.value("minFreeBytes", uint64_t{0});
+  if (under_floor && !was_under) {
+    Event(p, "Warning", "StorageLow",
+          "the log store's volume has " + std::to_string(free >> 20) +
+              " MiB free, under its floor of " + std::to_string(report->min_free_bytes >> 20) +
+              " MiB: it deletes its oldest logs to stay writable; raise spec.logstore.storage.size "
+              "or shorten spec.logstore.retention");
+  }
+  for (const char* k : {"usedPercent", "capacityBytes", "minFreeBytes"}) {
+    if (old.value(k, Json()) != storage[k]) return storage;
+  }
+  if (under_floor != was_under) return storage;
+  return std::nullopt;
+}
+
 StatusOr<Action> Reconciler::Reconcile(const std::string& key, int failures, PassSummary* summary) {
   auto [ns, name] = SplitKey(key);
   auto cached = cache_.Get(kLogStacks, ns, name);
@@ -221,6 +269,9 @@ StatusOr<Action> Reconciler::Reconcile(const std::string& key, int failures, Pas
     }
     in.wrote_objects = !p.created.empty() || !p.updated.empty();
     in.store_endpoint = manifests::StoreUrl(bo);
+    if (!stack.spec.logstore.External() && StatefulSetState(in.statefulset).ready_count > 0) {
+      in.storage = ReadStorage(p, in.store_endpoint, old_status);
+    }
     if (stack.spec.grafana.deploy_enabled) {
       const std::string gname = manifests::GrafanaName(stack);
       int port = 3000;
@@ -245,7 +296,7 @@ StatusOr<Action> Reconciler::Reconcile(const std::string& key, int failures, Pas
     if (!apply_error.ok()) return apply_error;
     if (!res.ready) return Action::After(options_.not_ready_requeue);
     if (stack.spec.logstore.External()) return Action::After(options_.external_recheck);
-    return Action::Done();
+    return Action::After(options_.storage_recheck);
   }();
 
   if (summary != nullptr) *summary = p.summary;

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -53,6 +54,9 @@ struct ReconcilerOptions {
   std::chrono::milliseconds not_ready_requeue{5000};
   // With an external store, probe it again after this long.
   std::chrono::milliseconds external_recheck{60'000};
+  // Read the bundled store's volume (its /metrics) at most this often while
+  // it is ready; a ready stack is looked at again after this long.
+  std::chrono::milliseconds storage_recheck{60'000};
   // StorageClassNotFound / NamespaceConflict: look again after this long.
   std::chrono::milliseconds blocked_requeue{30'000};
   // A 409 Conflict (stale cache): retry after this long.
@@ -112,6 +116,11 @@ class Reconciler {
   // Writes the status if it changed, with Events for condition transitions.
   Status WriteStatus(Pass& p, const StatusResult& result);
   void Event(Pass& p, std::string_view type, std::string_view reason, const std::string& message);
+  // The store's volume for status.logstore.storage, read from `endpoint` at
+  // most every storage_recheck; nullopt when not read or not changed enough
+  // to report (the whole percent in use, the capacity or the floor). A
+  // Warning Event when the store is under its free-space floor.
+  std::optional<Json> ReadStorage(Pass& p, const std::string& endpoint, const Json& old_status);
 
   kube::KubeClient& client_;
   ObjectCache& cache_;
@@ -122,7 +131,9 @@ class Reconciler {
   const PasswordGenerator password_;
 
   std::mutex mu_;
-  std::set<std::string> reported_drift_;  // "uid drift": Events sent once per process
+  std::set<std::string> reported_drift_;
+  std::map<std::string, int64_t> storage_read_at_;  // LogStack key -> when (clock nanos)  // "uid
+                                                    // drift": Events sent once per process
 };
 
 }  // namespace logstack::op::controller

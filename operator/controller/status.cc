@@ -153,6 +153,11 @@ StatusResult ComputeStatus(const Json& old_status, const StatusInput& in, int64_
       ls["ready"] = Fraction(store.ready_count, want);
     }
     ls["endpoint"] = in.store_endpoint;
+    if (external) {
+      ls.erase("storage");
+    } else if (in.storage) {
+      ls["storage"] = *in.storage;
+    }
     st["logstore"] = ls;
     if (s->spec.collector.enabled) {
       st["collector"] = {{"desiredNumberScheduled", collector.desired},

@@ -72,6 +72,9 @@ struct StatusInput {
   const Json* grafana_deployment = nullptr;
   // With an external store: the result of probing <url>/ready.
   std::optional<Status> external_probe;
+  // The bundled store's volume when it was read in this pass and changed
+  // enough to report (status.logstore.storage); nullopt keeps the old one.
+  std::optional<Json> storage;
   // This pass created or updated objects: the caches may lag behind.
   bool wrote_objects = false;
 
@@ -96,8 +99,8 @@ struct StatusResult {
 };
 
 // The new status from the old one (`old_status` may be null) and what this
-// pass saw. Fields the controller does not own (e.g. logstore.storage,
-// written from the store's reports) are kept.
+// pass saw. Fields the controller does not set in this pass (e.g.
+// logstore.storage when `in.storage` is empty) are kept.
 StatusResult ComputeStatus(const Json& old_status, const StatusInput& in, int64_t now_nanos);
 
 }  // namespace logstack::op::controller

@@ -399,6 +399,25 @@ class FakeProber final : public StoreProber {
     std::lock_guard<std::mutex> l(mu_);
     up_ = up;
   }
+  StatusOr<StorageReport> Storage(const std::string& url) override {
+    std::lock_guard<std::mutex> l(mu_);
+    last_storage_url_ = url;
+    ++storage_reads_;
+    if (!storage_) return Unavailable("GET " + url + "/metrics: connection refused");
+    return *storage_;
+  }
+  void SetStorage(std::optional<StorageReport> r) {
+    std::lock_guard<std::mutex> l(mu_);
+    storage_ = r;
+  }
+  std::string last_storage_url() {
+    std::lock_guard<std::mutex> l(mu_);
+    return last_storage_url_;
+  }
+  int storage_reads() {
+    std::lock_guard<std::mutex> l(mu_);
+    return storage_reads_;
+  }
   std::string last_url() {
     std::lock_guard<std::mutex> l(mu_);
     return last_url_;
@@ -408,7 +427,52 @@ class FakeProber final : public StoreProber {
   std::mutex mu_;
   bool up_ = false;
   std::string last_url_;
+  std::optional<StorageReport> storage_;
+  std::string last_storage_url_;
+  int storage_reads_ = 0;
 };
+
+// The bundled store's volume reaches status.logstore.storage once the store
+// is ready; a change under a whole percent is not written; going under the
+// free-space floor is (with a Warning Event).
+TEST_F(ControllerTest, StoreVolumeIsReportedInStatus) {
+  FakeProber prober;
+  const uint64_t gib = uint64_t{1} << 30;
+  prober.SetStorage(StorageReport{10 * gib, 8 * gib, gib});
+  ControllerOptions o = DefaultOptions();
+  o.reconciler.storage_recheck = 100ms;
+  StartController(o, &prober);
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  Apply(LogStackYaml("vol", "default"));
+  ASSERT_TRUE(WaitCondition("default", "vol", "Ready", "True/Ready"));
+  const std::string path = kLs + "default/logstacks/vol";
+  ASSERT_TRUE(WaitFor([&] { return Get(path)["status"]["logstore"].contains("storage"); }));
+  Json storage = Get(path)["status"]["logstore"]["storage"];
+  EXPECT_EQ(storage["capacityBytes"], 10 * gib);
+  EXPECT_EQ(storage["freeBytes"], 8 * gib);
+  EXPECT_EQ(storage["usedBytes"], 2 * gib);
+  EXPECT_EQ(storage["minFreeBytes"], gib);
+  EXPECT_EQ(storage["usedPercent"], 20);
+  EXPECT_EQ(prober.last_storage_url(), "http://vol-logstore.default.svc.cluster.local:3100");
+
+  // A few MiB more in use: the same whole percent, so no status write.
+  const uint64_t writes = api().WriteRequestCount();
+  prober.SetStorage(StorageReport{10 * gib, 8 * gib - (5 << 20), gib});
+  const int reads = prober.storage_reads();
+  ASSERT_TRUE(WaitFor([&] { return prober.storage_reads() >= reads + 3; }));
+  EXPECT_EQ(api().WriteRequestCount(), writes);
+
+  // Under the floor: reported, and a Warning Event says what to do.
+  prober.SetStorage(StorageReport{10 * gib, gib / 2, gib});
+  ASSERT_TRUE(WaitFor(
+      [&] { return Get(path)["status"]["logstore"]["storage"]["usedPercent"] == Json(95); }));
+  EXPECT_TRUE(WaitFor([&] {
+    auto r = Kubectl({"get", "events", "-o", "json"});
+    return r.out.find("StorageLow") != std::string::npos &&
+           r.out.find("raise spec.logstore.storage.size") != std::string::npos;
+  }));
+}
 
 TEST_F(ControllerTest, ExternalStoreIsProbed) {
   FakeProber prober;
@@ -481,11 +545,18 @@ TEST_F(ControllerTest, NoWritesWhenQuietWithTenLogStacks) {
   const uint64_t rv = api().CurrentResourceVersion();
   const uint64_t writes = counting_->Writes();
   const uint64_t server_writes = api().WriteRequestCount();
-  const double passes_before =
-      registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
+  // A ready stack's pass ends "requeue" (its store's volume is read again later) or "done".
+  auto passes = [&] {
+    double n = 0;
+    for (const char* result : {"done", "requeue"}) {
+      n += registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", result}})
+               .Value();
+    }
+    return n;
+  };
+  const double passes_before = passes();
   std::this_thread::sleep_for(std::chrono::seconds(quiet_seconds));
-  const double passes_after =
-      registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", "done"}}).Value();
+  const double passes_after = passes();
   EXPECT_GE(passes_after - passes_before, 10.0 * (quiet_seconds - 1))
       << "resyncs should have reconciled every LogStack every second";
   EXPECT_EQ(counting_->Writes(), writes) << "the operator wrote in a quiet period";
