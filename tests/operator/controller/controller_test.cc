@@ -456,8 +456,16 @@ TEST_F(ControllerTest, StoreVolumeIsReportedInStatus) {
   EXPECT_EQ(storage["usedPercent"], 20);
   EXPECT_EQ(prober.last_storage_url(), "http://vol-logstore.default.svc.cluster.local:3100");
 
+  // Let the writes of getting Ready (status, Events) settle: three reads of
+  // the volume in a row with no write between them.
+  uint64_t writes = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    writes = api().WriteRequestCount();
+    const int reads = prober.storage_reads();
+    if (!WaitFor([&] { return prober.storage_reads() >= reads + 3; })) return false;
+    return api().WriteRequestCount() == writes;
+  }));
   // A few MiB more in use: the same whole percent, so no status write.
-  const uint64_t writes = api().WriteRequestCount();
   prober.SetStorage(StorageReport{10 * gib, 8 * gib - (5 << 20), gib});
   const int reads = prober.storage_reads();
   ASSERT_TRUE(WaitFor([&] { return prober.storage_reads() >= reads + 3; }));
