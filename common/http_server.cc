@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "common/strings.h"
 
 namespace logstack::http {
 
@@ -24,13 +25,6 @@ namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -93,7 +87,7 @@ StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view hp) {
 
 std::string_view Request::GetHeader(std::string_view name) const {
   for (const auto& h : headers) {
-    if (IEquals(h.name, name)) return h.value;
+    if (EqualsIgnoreCase(h.name, name)) return h.value;
   }
   return {};
 }
@@ -382,7 +376,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                 std::to_string(server_->opts.body_limit));
     }
     auto expect = msg[bhttp::field::expect];
-    if (IEquals(std::string_view(expect.data(), expect.size()), "100-continue")) {
+    if (EqualsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                        msg.version());
       bhttp::async_write(stream_, *cont,

@@ -5,21 +5,12 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/strings.h"
 #include "logstore/logql/go_syntax.h"
 #include "logstore/model/labels.h"
 
 namespace logstack::logstore::pipeline {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
-    if (c != b[i]) return false;
-  }
-  return true;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsHex(char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
@@ -30,7 +21,9 @@ bool ValidGoFloat(std::string_view s) {
   size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) i++;
   std::string_view rest = s.substr(i);
-  if (IEquals(rest, "inf") || IEquals(rest, "infinity") || IEquals(rest, "nan")) return true;
+  if (EqualsIgnoreCase(rest, "inf") || EqualsIgnoreCase(rest, "infinity") ||
+      EqualsIgnoreCase(rest, "nan"))
+    return true;
   bool hex = rest.size() >= 2 && rest[0] == '0' && (rest[1] | 0x20) == 'x';
   if (hex) i += 2;
   bool digits = false, dot = false;

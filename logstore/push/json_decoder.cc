@@ -5,6 +5,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "common/strings.h"
 #include "logstore/model/labels.h"
 
 namespace logstack::logstore::push {
@@ -14,16 +15,6 @@ namespace {
 constexpr int kMaxDepth = 512;
 constexpr std::string_view kStreamsPrefix =
     "loghttp.PushRequest.Streams: []loghttp.LogProtoStream: ";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 int HexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';

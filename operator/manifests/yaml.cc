@@ -8,21 +8,12 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/strings.h"
+
 namespace logstack::op::manifests {
 namespace {
 
 // ---- Emitting ---------------------------------------------------------------
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -51,7 +42,7 @@ bool IsReservedWord(std::string_view s) {
   static const char* const kWords[] = {"null", "~", "true", "false", "yes",   "no",    "on",
                                        "off",  "y", "n",    ".inf",  "-.inf", "+.inf", ".nan"};
   for (const char* w : kWords) {
-    if (IEquals(s, w)) return true;
+    if (EqualsIgnoreCase(s, w)) return true;
   }
   return false;
 }

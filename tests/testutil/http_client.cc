@@ -8,6 +8,8 @@
 #include <cctype>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace logstack::testutil {
 
 namespace asio = boost::asio;
@@ -17,17 +19,6 @@ using tcp = boost::asio::ip::tcp;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Status FromError(std::string_view what, const beast::error_code& ec) {
   std::string msg = std::string(what) + ": " + ec.message();
@@ -46,7 +37,7 @@ bool IsStaleConnection(const beast::error_code& ec) {
 
 std::string HttpResult::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (IEquals(k, name)) return v;
+    if (EqualsIgnoreCase(k, name)) return v;
   }
   return "";
 }
