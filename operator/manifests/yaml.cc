@@ -428,7 +428,7 @@ StatusOr<Json> Convert(const YAML::Node& n, std::string_view origin) {
     case YAML::NodeType::Map: {
       Json obj = Json::object();
       for (auto it = n.begin(); it != n.end(); ++it) {
-        const YAML::Node& k = it->first;
+        const YAML::Node k = it->first;  // a copy: it-> yields a temporary
         if (!k.IsScalar()) {
           return InvalidArgument(Where(origin, k.Mark()) + ": a mapping key must be a string");
         }
