@@ -3,10 +3,10 @@
 // cluster's API server would be reached).
 //
 //   operator_bench [--bin-dir=build/bin] [--stacks=100] [--quiet-seconds=30]
-//                  [--qps=200] [--burst=400] [--workers=2] [--crd=FILE]
+//                  [--qps=0] [--burst=30] [--workers=2] [--crd=FILE]
 //
 // 1. The CRD is created and the operator started (one process, no leader
-//    election, --kube-api-qps/--kube-api-burst as given, --resync-period=10s
+//    election, --kube-api-qps/--kube-api-burst as given, by default none, --resync-period=10s
 //    so that every LogStack is reconciled again during the quiet period).
 //    Once /readyz answers, its RSS is read from /proc (idle).
 // 2. --stacks LogStacks (every default: store, collector, datasource), each
@@ -62,8 +62,8 @@ struct Flags {
   std::string bin_dir = "build/bin";
   uint64_t stacks = 100;
   uint64_t quiet_seconds = 30;
-  uint64_t qps = 200;
-  uint64_t burst = 400;
+  uint64_t qps = 0;  // the operator's default: no client-side limit
+  uint64_t burst = 30;
   uint64_t workers = 2;
   std::string crd;
 };

@@ -63,7 +63,9 @@ Flags (each also settable in the --config file; flags win):
   --collector-image=REPO             collector image repository (ghcr.io/logstack/collector)
   --grafana-image=IMAGE              Grafana image with tag (docker.io/grafana/grafana:11.3.1)
   --cluster-domain=DOMAIN            the cluster's DNS domain (cluster.local)
-  --kube-api-qps=Q, --kube-api-burst=N   client-side rate limit (20, 30)
+  --kube-api-qps=Q, --kube-api-burst=N   client-side rate limit on API requests
+                                     (0: none, the default, relying on the API server's
+                                     Priority and Fairness; burst 30 when a qps is set)
   --log-level=LEVEL                  debug, info, warn, error (info)
   --log-format=FORMAT                logfmt or json (logfmt)
   --version                          print the version and exit

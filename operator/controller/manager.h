@@ -41,7 +41,10 @@ namespace logstack::op::controller {
 
 struct ManagerOptions {
   kube::LoadOptions kube;  // --kubeconfig, --context
-  double kube_qps = 20;
+  // No client-side rate limit by default: API Priority and Fairness on the
+  // server is what protects it (SIG API Machinery's advice, and
+  // controller-runtime's default since v0.21). A positive qps sets one.
+  double kube_qps = 0;
   int kube_burst = 30;
 
   bool leader_elect = false;

@@ -117,7 +117,8 @@ Reconciler::Reconciler(kube::KubeClient& client, ObjectCache& cache, kube::Event
       clock_(clock),
       prober_(prober),
       options_(std::move(options)),
-      password_(std::move(password)) {}
+      password_(std::move(password)),
+      storage_poller_(prober) {}
 
 void Reconciler::Event(Pass& p, std::string_view type, std::string_view reason,
                        const std::string& message) {
@@ -132,23 +133,20 @@ void Reconciler::Event(Pass& p, std::string_view type, std::string_view reason,
 std::optional<Json> Reconciler::ReadStorage(Pass& p, const std::string& endpoint,
                                             const Json& old_status) {
   const int64_t now = clock_.NowNanos();
+  bool ask = false;
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto it = storage_read_at_.find(p.key);
-    if (it != storage_read_at_.end() &&
-        now - it->second <
-            std::chrono::duration_cast<std::chrono::nanoseconds>(options_.storage_recheck)
-                .count()) {
-      return std::nullopt;
+    auto it = storage_asked_at_.find(p.key);
+    const int64_t recheck =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.storage_recheck).count();
+    if (it == storage_asked_at_.end() || now - it->second >= recheck) {
+      storage_asked_at_[p.key] = now;
+      ask = true;
     }
-    storage_read_at_[p.key] = now;
   }
-  auto report = prober_.Storage(endpoint);
-  if (!report.ok()) {
-    LOG_DEBUG("component=reconciler logstack={} op=storage err={}", p.key,
-              Quote(report.status().ToString()));
-    return std::nullopt;
-  }
+  if (ask) storage_poller_.Request(p.key, endpoint);
+  auto report = storage_poller_.Latest(p.key);
+  if (!report) return std::nullopt;
   const uint64_t cap = report->capacity_bytes;
   const uint64_t free = std::min(report->available_bytes, cap);
   Json storage = {{"capacityBytes", cap},
@@ -180,7 +178,12 @@ std::optional<Json> Reconciler::ReadStorage(Pass& p, const std::string& endpoint
 StatusOr<Action> Reconciler::Reconcile(const std::string& key, int failures, PassSummary* summary) {
   auto [ns, name] = SplitKey(key);
   auto cached = cache_.Get(kLogStacks, ns, name);
-  if (!cached) return Action::Done();
+  if (!cached) {
+    storage_poller_.Forget(key);
+    std::lock_guard<std::mutex> l(mu_);
+    storage_asked_at_.erase(key);
+    return Action::Done();
+  }
   Pass p;
   p.key = key;
   p.ns = ns;

@@ -38,6 +38,7 @@
 #include "operator/api/logstack_types.h"
 #include "operator/controller/object_cache.h"
 #include "operator/controller/status.h"
+#include "operator/controller/storage_poller.h"
 #include "operator/controller/store_prober.h"
 
 namespace logstack::op::controller {
@@ -116,10 +117,11 @@ class Reconciler {
   // Writes the status if it changed, with Events for condition transitions.
   Status WriteStatus(Pass& p, const StatusResult& result);
   void Event(Pass& p, std::string_view type, std::string_view reason, const std::string& message);
-  // The store's volume for status.logstore.storage, read from `endpoint` at
-  // most every storage_recheck; nullopt when not read or not changed enough
-  // to report (the whole percent in use, the capacity or the floor). A
-  // Warning Event when the store is under its free-space floor.
+  // The store's volume for status.logstore.storage: asks the poller for a
+  // reading of `endpoint` at most every storage_recheck and reports its
+  // latest one; nullopt when there is none yet or it did not change enough to
+  // report (the whole percent in use, the capacity or the floor). A Warning
+  // Event when the store is under its free-space floor.
   std::optional<Json> ReadStorage(Pass& p, const std::string& endpoint, const Json& old_status);
 
   kube::KubeClient& client_;
@@ -131,9 +133,9 @@ class Reconciler {
   const PasswordGenerator password_;
 
   std::mutex mu_;
-  std::set<std::string> reported_drift_;
-  std::map<std::string, int64_t> storage_read_at_;  // LogStack key -> when (clock nanos)  // "uid
-                                                    // drift": Events sent once per process
+  std::set<std::string> reported_drift_;             // "uid drift": Events sent once per process
+  std::map<std::string, int64_t> storage_asked_at_;  // LogStack key -> clock nanos
+  StoragePoller storage_poller_;                     // last: its thread uses prober_
 };
 
 }  // namespace logstack::op::controller
