@@ -21,6 +21,7 @@
 // After <utility>: the Boost.Asio headers it pulls in need std::exchange.
 #include <pplx/threadpool.h>
 
+#include "common/build_info.h"
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/units.h"
@@ -79,7 +80,8 @@ Environment:
 
 render flags: -f/--filename=FILE (repeatable), --namespace=NS (for LogStacks that
 name none), --logstore-image, --collector-image, --grafana-image, --cluster-domain,
---grafana-operator (also emit the GrafanaDatasource)
+--grafana-operator (also emit the GrafanaDatasource), --skip-other-kinds (pass over
+documents that are not logstack.io objects, e.g. the apps in config/samples/two-teams)
 
 Exit status: 0 after SIGTERM/SIGINT (clean shutdown: workers stop, the Lease is
 released), 1 when leadership is lost or the operator cannot start, 2 for bad flags.
@@ -138,6 +140,8 @@ int RunRender(int argc, char** argv) {
       ro.build.cluster_domain = *v6;
     } else if (a == "--grafana-operator") {
       ro.build.grafana_operator_available = true;
+    } else if (a == "--skip-other-kinds") {
+      ro.skip_other_kinds = true;
     } else {
       return Fail("render: unknown argument \"" + a + "\"\n\n" + kUsage);
     }
@@ -166,7 +170,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (cmd->Has("version")) {
-    std::printf("logstack-operator %s (%s)\n", LOGSTACK_VERSION, LOGSTACK_REVISION);
+    std::printf("logstack-operator %s (%s)\n", LOGSTACK_VERSION, BuildRevision());
     return 0;
   }
   if (!cmd->positional.empty()) {
@@ -238,8 +242,7 @@ int Run(int argc, char** argv) {
     LOG_ERROR("component=operator op=start err={}", Quote(manager.status().ToString()));
     return 1;
   }
-  LOG_INFO("component=operator op=start version={} revision={}", LOGSTACK_VERSION,
-           LOGSTACK_REVISION);
+  LOG_INFO("component=operator op=start version={} revision={}", LOGSTACK_VERSION, BuildRevision());
   Status ss = (*manager)->Start();
   if (!ss.ok()) {
     LOG_ERROR("component=operator op=start err={}", Quote(ss.ToString()));

@@ -61,8 +61,9 @@ StatusOr<std::vector<RenderedStack>> BuildFromYaml(std::string_view text, std::s
       const Json api = doc.is_object() ? doc.value("apiVersion", Json()) : Json();
       bool ours = api.is_string() && api.get<std::string>().rfind("logstack.io/", 0) == 0;
       if (opts.skip_other_kinds && doc.is_object() && !ours) continue;
-      return InvalidArgument(where + ": not a " + std::string(kApiVersion) + " " + kKind +
-                             " (render takes LogStack resources only)");
+      return InvalidArgument(
+          where + ": not a " + std::string(kApiVersion) + " " + kKind +
+          " (render takes LogStack resources only; --skip-other-kinds passes over the others)");
     }
     if (!doc.contains("metadata") || !doc["metadata"].is_object()) {
       doc["metadata"] = Json::object();

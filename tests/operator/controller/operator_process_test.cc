@@ -255,6 +255,18 @@ TEST_F(OperatorProcessTest, RenderHelpAndBadFlags) {
   auto none = Process({bin, "render"}, dir() + "/none.out");
   EXPECT_EQ(none.Wait(20s), 2);
 
+  // A file with the apps beside the LogStack: refused, naming the document and
+  // the flag; with --skip-other-kinds, the LogStack's manifests.
+  const std::string shop = SourceDir() + "/config/samples/two-teams/shop.yaml";
+  auto mixed = Process({bin, "render", "-f", shop}, dir() + "/mixed.out");
+  EXPECT_EQ(mixed.Wait(20s), 1);
+  EXPECT_NE(mixed.log().find("Deployment order"), std::string::npos) << mixed.log();
+  EXPECT_NE(mixed.log().find("--skip-other-kinds"), std::string::npos) << mixed.log();
+  auto skipped = Process({bin, "render", "--skip-other-kinds", "-f", shop}, dir() + "/skip.out");
+  EXPECT_EQ(skipped.Wait(20s), 0) << skipped.log();
+  EXPECT_NE(skipped.log().find("kind: StatefulSet"), std::string::npos);
+  EXPECT_EQ(skipped.log().find("name: order"), std::string::npos);
+
   auto help = Process({bin, "--help"}, dir() + "/help.out");
   EXPECT_EQ(help.Wait(20s), 0);
   for (const char* f :
