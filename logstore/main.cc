@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/build_info.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/env.h"
@@ -53,8 +54,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (cmd->Has("version")) {
-    std::printf("logstore %s (%s)\n", std::string(logstore::kVersion).c_str(),
-                std::string(logstore::kRevision).c_str());
+    std::printf("logstore %s (%s)\n", std::string(logstore::kVersion).c_str(), BuildRevision());
     return 0;
   }
   auto tree = LoadConfigTree(cmd->Get("config"), *cmd, {"config", "help", "version"});
@@ -95,10 +95,10 @@ int Run(int argc, char** argv) {
   so.threads = static_cast<int>(sc.http_threads);
   so.body_limit = sc.http_body_limit;
   http::Server server(so);
-  logstore::Api api(&RealClock::Default(), &registry, opts.auth_enabled,
-                    static_cast<int>(sc.query_threads),
-                    sc.query_parallelism > 0 ? static_cast<int>(sc.query_parallelism)
-                                             : static_cast<int>(std::thread::hardware_concurrency()));
+  logstore::Api api(
+      &RealClock::Default(), &registry, opts.auth_enabled, static_cast<int>(sc.query_threads),
+      sc.query_parallelism > 0 ? static_cast<int>(sc.query_parallelism)
+                               : static_cast<int>(std::thread::hardware_concurrency()));
   api.Register(&server);
   // Listen first so /ready can answer 503 while the WAL replays.
   Status ss = server.Start();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/build_info.h"
 #include "common/logging.h"
 #include "logstore/push/decompress.h"
 #include "logstore/push/json_decoder.h"
@@ -82,7 +83,7 @@ void Api::Register(http::Server* server) {
 
   auto buildinfo = [](http::Request&, http::Responder respond) {
     json info = {{"version", std::string(kVersion)},
-                 {"revision", std::string(kRevision)},
+                 {"revision", std::string(BuildRevision())},
                  {"branch", "main"},
                  {"buildUser", ""},
                  {"buildDate", ""},

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "common/build_info.h"
 #include "common/logging.h"
 
 namespace logstack::op::controller {
@@ -140,7 +141,7 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(ManagerOptions options) {
                                 [self] { return self->IsLeader() ? 1.0 : 0.0; });
   m->registry_
       .GetGauge("logstack_operator_build_info", "The operator's version.",
-                {{"version", LOGSTACK_VERSION}, {"revision", LOGSTACK_REVISION}})
+                {{"version", LOGSTACK_VERSION}, {"revision", BuildRevision()}})
       .Set(1);
   return m;
 }
