@@ -120,75 +120,101 @@ std::string GoQuote(std::string_view s) {
   return out;
 }
 
-std::optional<int64_t> ParseGoDuration(std::string_view s) {
-  std::string_view orig = s;
+namespace {
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+Status DurationError(std::string_view orig) {
+  return InvalidArgument("time: invalid duration " + GoQuote(orig));
+}
+
+}  // namespace
+
+// Go's time.ParseDuration, step for step (the fraction goes through a
+// float64, as Go's does), with its error texts.
+StatusOr<int64_t> ParseGoDurationStrict(std::string_view orig) {
+  std::string_view s = orig;
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     neg = s[0] == '-';
     s.remove_prefix(1);
   }
-  if (s == "0") return 0;
-  if (s.empty()) return std::nullopt;
-  (void)orig;
-  // Accumulate in long double nanoseconds; Go does exact integer arithmetic
-  // with a fraction scaled per unit, which agrees for all in-range values.
-  __int128 total = 0;
+  if (s == "0") return int64_t{0};
+  if (s.empty()) return DurationError(orig);
+  uint64_t total = 0;
   while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return std::nullopt;
+    if (!(s[0] == '.' || IsAsciiDigit(s[0]))) return DurationError(orig);
+    uint64_t v = 0;
     size_t i = 0;
-    __int128 whole = 0;
-    bool pre = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      whole = whole * 10 + (s[i] - '0');
-      if (whole > (static_cast<__int128>(1) << 63)) return std::nullopt;
-      i++;
-      pre = true;
+    for (; i < s.size() && IsAsciiDigit(s[i]); i++) {
+      if (v > (std::numeric_limits<uint64_t>::max() >> 1) / 10) return DurationError(orig);
+      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
     }
-    __int128 frac = 0, scale = 1;
-    bool post = false;
-    if (i < s.size() && s[i] == '.') {
-      i++;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-        if (scale < static_cast<__int128>(1e18)) {
-          frac = frac * 10 + (s[i] - '0');
-          scale *= 10;
-        }
-        i++;
-        post = true;
-      }
-    }
-    if (!pre && !post) return std::nullopt;
+    bool pre = i > 0;
     s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) u++;
-    if (u == 0) return std::nullopt;  // missing unit
-    std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    int64_t mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1000;
-    } else if (unit == "ms") {
-      mult = 1000000;
-    } else if (unit == "s") {
-      mult = 1000000000;
-    } else if (unit == "m") {
-      mult = 60LL * 1000000000;
-    } else if (unit == "h") {
-      mult = 3600LL * 1000000000;
-    } else {
-      return std::nullopt;
+    uint64_t f = 0;
+    double scale = 1;
+    bool post = false;
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      size_t j = 0;
+      bool overflow = false;
+      for (; j < s.size() && IsAsciiDigit(s[j]); j++) {
+        if (overflow) continue;
+        if (f > (std::numeric_limits<uint64_t>::max() >> 1) / 10) {
+          overflow = true;
+          continue;
+        }
+        f = f * 10 + static_cast<uint64_t>(s[j] - '0');
+        scale *= 10;
+      }
+      post = j > 0;
+      s.remove_prefix(j);
     }
-    __int128 v = whole * mult + (frac * mult) / scale;
+    if (!pre && !post) return DurationError(orig);
+    size_t u = 0;
+    while (u < s.size() && s[u] != '.' && !IsAsciiDigit(s[u])) u++;
+    if (u == 0) return InvalidArgument("time: missing unit in duration " + GoQuote(orig));
+    std::string_view unit_name = s.substr(0, u);
+    s.remove_prefix(u);
+    uint64_t unit;
+    if (unit_name == "ns") {
+      unit = 1;
+    } else if (unit_name == "us" || unit_name == "\xc2\xb5s" || unit_name == "\xce\xbcs") {
+      unit = 1000;
+    } else if (unit_name == "ms") {
+      unit = 1000000;
+    } else if (unit_name == "s") {
+      unit = 1000000000;
+    } else if (unit_name == "m") {
+      unit = 60ull * 1000000000;
+    } else if (unit_name == "h") {
+      unit = 3600ull * 1000000000;
+    } else {
+      return InvalidArgument("time: unknown unit " + GoQuote(unit_name) + " in duration " +
+                             GoQuote(orig));
+    }
+    constexpr uint64_t kMax = uint64_t{1} << 63;
+    if (v > kMax / unit) return DurationError(orig);
+    v *= unit;
+    if (f > 0) {
+      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
+      if (v > kMax) return DurationError(orig);
+    }
     total += v;
-    if (total > (static_cast<__int128>(1) << 63)) return std::nullopt;
+    if (total > kMax) return DurationError(orig);
   }
-  if (neg) total = -total;
-  if (total > std::numeric_limits<int64_t>::max() || total < std::numeric_limits<int64_t>::min()) {
-    return std::nullopt;
+  if (neg) return -static_cast<int64_t>(total);
+  if (total > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return DurationError(orig);
   }
   return static_cast<int64_t>(total);
+}
+
+std::optional<int64_t> ParseGoDuration(std::string_view s) {
+  auto d = ParseGoDurationStrict(s);
+  if (!d.ok()) return std::nullopt;
+  return *d;
 }
 
 std::string FormatGoDuration(int64_t d) {

@@ -23,6 +23,9 @@ std::string GoQuote(std::string_view s);
 // time.ParseDuration: "1h30m", "1.5s", "500ms", "250us", "-2m". Returns
 // nullopt when `s` is not a Go duration or overflows.
 std::optional<int64_t> ParseGoDuration(std::string_view s);
+// The same, with Go's error text ("time: invalid duration \"x\"", "time:
+// unknown unit \"d\" in duration \"1d\"", "time: missing unit ...").
+StatusOr<int64_t> ParseGoDurationStrict(std::string_view s);
 
 // time.Duration.String: "1h30m0s", "1.5s", "500µs", "0s".
 std::string FormatGoDuration(int64_t ns);

@@ -57,10 +57,6 @@ Status FloatError(std::string_view s, std::string_view what) {
   return InvalidArgument("strconv.ParseFloat: parsing " + GoQuote(s) + ": " + std::string(what));
 }
 
-Status DurationError(std::string_view orig) {
-  return InvalidArgument("time: invalid duration " + GoQuote(orig));
-}
-
 }  // namespace
 
 StatusOr<double> ParseGoFloat(std::string_view s) {
@@ -78,84 +74,7 @@ StatusOr<double> ParseGoFloat(std::string_view s) {
   return v;
 }
 
-StatusOr<int64_t> ParseGoDuration(std::string_view orig) {
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return DurationError(orig);
-  uint64_t total = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || IsDigit(s[0]))) return DurationError(orig);
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && IsDigit(s[i]); i++) {
-      if (v > (std::numeric_limits<uint64_t>::max() >> 1) / 10) return DurationError(orig);
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && IsDigit(s[j]); j++) {
-        if (overflow) continue;
-        if (f > (std::numeric_limits<uint64_t>::max() >> 1) / 10) {
-          overflow = true;
-          continue;
-        }
-        f = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return DurationError(orig);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !IsDigit(s[u])) u++;
-    if (u == 0) return InvalidArgument("time: missing unit in duration " + GoQuote(orig));
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit;
-    if (unit_name == "ns") {
-      unit = 1;
-    } else if (unit_name == "us" || unit_name == "\xc2\xb5s" || unit_name == "\xce\xbcs") {
-      unit = 1000;
-    } else if (unit_name == "ms") {
-      unit = 1000000;
-    } else if (unit_name == "s") {
-      unit = 1000000000;
-    } else if (unit_name == "m") {
-      unit = 60ull * 1000000000;
-    } else if (unit_name == "h") {
-      unit = 3600ull * 1000000000;
-    } else {
-      return InvalidArgument("time: unknown unit " + GoQuote(unit_name) + " in duration " +
-                             GoQuote(orig));
-    }
-    constexpr uint64_t kMax = uint64_t{1} << 63;
-    if (v > kMax / unit) return DurationError(orig);
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kMax) return DurationError(orig);
-    }
-    total += v;
-    if (total > kMax) return DurationError(orig);
-  }
-  if (neg) return -static_cast<int64_t>(total);
-  if (total > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return DurationError(orig);
-  }
-  return static_cast<int64_t>(total);
-}
+StatusOr<int64_t> ParseGoDuration(std::string_view s) { return logql::ParseGoDurationStrict(s); }
 
 StatusOr<uint64_t> ParseHumanBytes(std::string_view s) {
   size_t last = 0;
