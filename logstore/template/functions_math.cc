@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "logstore/logql/go_syntax.h"
 #include "logstore/template/decimal.h"
 #include "logstore/template/functions.h"
 #include "logstore/template/go_fmt.h"
@@ -242,88 +243,10 @@ Status FnBytes(Args a, const CallContext&, Value* out) {
 
 // time.ParseDuration, in seconds (Duration.Seconds()).
 Status FnDuration(Args a, const CallContext&, Value* out) {
-  std::string_view orig = a[0].str();
-  std::string_view s = orig;
-  auto invalid = [&] { return CallError("time: invalid duration \"" + std::string(orig) + "\""); };
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return FloatResult(0, out);
-  if (s.empty()) return invalid();
-  uint64_t d = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return invalid();
-    uint64_t v = 0;
-    size_t n = 0;
-    bool overflow = false;
-    while (n < s.size() && s[n] >= '0' && s[n] <= '9') {
-      if (v > (1ull << 63) / 10) overflow = true;
-      v = v * 10 + (s[n] - '0');
-      if (v > (1ull << 63)) overflow = true;
-      ++n;
-    }
-    if (overflow) return invalid();
-    bool pre = n > 0;
-    s.remove_prefix(n);
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t k = 0;
-      bool f_overflow = false;
-      while (k < s.size() && s[k] >= '0' && s[k] <= '9') {
-        if (!f_overflow) {
-          if (f > (1ull << 63) / 10) {
-            f_overflow = true;
-          } else {
-            f = f * 10 + (s[k] - '0');
-            scale *= 10;
-          }
-        }
-        ++k;
-      }
-      post = k > 0;
-      s.remove_prefix(k);
-    }
-    if (!pre && !post) return invalid();
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
-    if (u == 0) return CallError("time: missing unit in duration \"" + std::string(orig) + "\"");
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit;
-    if (unit_name == "ns") {
-      unit = 1;
-    } else if (unit_name == "us" || unit_name == "\xC2\xB5s" || unit_name == "\xCE\xBCs") {
-      unit = 1000;
-    } else if (unit_name == "ms") {
-      unit = 1000000;
-    } else if (unit_name == "s") {
-      unit = 1000000000;
-    } else if (unit_name == "m") {
-      unit = 60000000000ull;
-    } else if (unit_name == "h") {
-      unit = 3600000000000ull;
-    } else {
-      return CallError("time: unknown unit \"" + std::string(unit_name) + "\" in duration \"" +
-                       std::string(orig) + "\"");
-    }
-    if (v > (1ull << 63) / unit) return invalid();
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > (1ull << 63)) return invalid();
-    }
-    d += v;
-    if (d > (1ull << 63)) return invalid();
-  }
-  if (!neg && d > static_cast<uint64_t>(INT64_MAX)) return invalid();
-  int64_t ns = neg ? static_cast<int64_t>(0 - d) : static_cast<int64_t>(d);
-  int64_t sec = ns / 1000000000;
-  int64_t nsec = ns % 1000000000;
+  auto d = logql::ParseGoDurationStrict(a[0].str());
+  if (!d.ok()) return CallError(d.status().message());
+  const int64_t sec = *d / 1000000000;
+  const int64_t nsec = *d % 1000000000;
   return FloatResult(static_cast<double>(sec) + static_cast<double>(nsec) / 1e9, out);
 }
 
