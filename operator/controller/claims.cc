@@ -7,7 +7,7 @@
 
 namespace logstack::op::controller {
 
-CollectorClaim ClaimOf(const kube::Json& ls) {
+CollectorClaim ClaimOf(const kube::Json& ls, bool wanted) {
   CollectorClaim c;
   c.key = kube::ObjectKey(ls);
   if (ls.is_object() && ls.contains("metadata") && ls["metadata"].is_object()) {
@@ -25,7 +25,7 @@ CollectorClaim ClaimOf(const kube::Json& ls) {
   const bool applied =
       fins != nullptr && fins->is_array() &&
       std::find(fins->begin(), fins->end(), kube::Json(op::kFinalizer)) != fins->end();
-  if (!applied) {
+  if (!applied && !wanted) {
     auto degraded = kube::GetCondition(ls, "Degraded");
     if (degraded && degraded->status == "True" &&
         (degraded->reason == "InvalidSpec" || degraded->reason == "NamespaceConflict" ||

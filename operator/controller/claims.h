@@ -33,8 +33,11 @@ struct CollectorClaim {
 };
 
 // The claim of a LogStack object, read from its JSON as stored (defaults
-// applied by the CRD or not: enabled defaults to true).
-CollectorClaim ClaimOf(const kube::Json& logstack);
+// applied by the CRD or not: enabled defaults to true), as other LogStacks
+// see it. `wanted`: the namespaces its spec asks for whatever its status, as
+// the LogStack's own reconcile must check them (its own earlier
+// NamespaceConflict must not make it claim nothing and go ahead).
+CollectorClaim ClaimOf(const kube::Json& logstack, bool wanted = false);
 
 // The message for `self`'s conflict with an older claim among `all`, or
 // nullopt when there is none. `all` may include `self`.

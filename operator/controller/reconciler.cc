@@ -411,7 +411,7 @@ StatusOr<std::optional<Problem>> Reconciler::CheckCluster(Pass& p, const LogStac
           true});
     }
   }
-  auto conflict = FindNamespaceConflict(ClaimOf(p.obj), cache_.Claims());
+  auto conflict = FindNamespaceConflict(ClaimOf(p.obj, /*wanted=*/true), cache_.Claims());
   if (conflict) return std::optional<Problem>(Problem{"NamespaceConflict", *conflict, true});
   return std::optional<Problem>();
 }

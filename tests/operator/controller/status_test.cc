@@ -285,6 +285,17 @@ TEST(ClaimsTest, OlderClaimWins) {
   EXPECT_FALSE(FindNamespaceConflict(ClaimOf(team), {ClaimOf(team), ClaimOf(blocked)}));
   blocked["metadata"]["finalizers"] = {"logstack.io/cleanup"};
   EXPECT_TRUE(FindNamespaceConflict(ClaimOf(team), {ClaimOf(team), ClaimOf(blocked)}));
+  // Its own reconcile checks what its spec wants, whatever its status says: a
+  // LogStack already Degraded with NamespaceConflict stays in conflict (it
+  // once claimed nothing for itself and went ahead on its next pass).
+  Json younger = LogStackJson("logging", "late", "2026-02-01T00:00:00Z",
+                              {{"namespaces", {"shop", "logging"}}});
+  younger["status"]["conditions"] = {
+      {{"type", "Degraded"}, {"status", "True"}, {"reason", "NamespaceConflict"}}};
+  EXPECT_TRUE(ClaimOf(younger).namespaces.empty());
+  EXPECT_EQ(ClaimOf(younger, /*wanted=*/true).namespaces,
+            std::set<std::string>({"shop", "logging"}));
+  EXPECT_TRUE(FindNamespaceConflict(ClaimOf(younger, true), {ClaimOf(team), ClaimOf(younger)}));
   // A LogStack being deleted claims nothing.
   platform["metadata"]["deletionTimestamp"] = "2026-01-05T00:00:00Z";
   EXPECT_FALSE(FindNamespaceConflict(ClaimOf(team), {ClaimOf(team), ClaimOf(platform)}));
