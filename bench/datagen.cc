@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <string_view>
+#include <utility>
 
 namespace logstack::bench {
 
@@ -183,6 +186,7 @@ void Fixed(std::string* s, uint64_t v, int decimals) {
 
 void Hex(std::string* s, Rng& rng, int digits) {
   static const char kHex[] = "0123456789abcdef";
+  rng.Account(4.0 * digits);
   uint64_t v = 0;
   for (int i = 0; i < digits; i++) {
     if (i % 16 == 0) v = rng.Next();
@@ -934,6 +938,40 @@ DataSet::DataSet(DataSetOptions opts) : opts_(opts) {
 }
 
 DataSet::~DataSet() = default;
+
+void DataSet::set_information_sink(double* sink) {
+  for (auto& st : states_) st->rng.set_information_sink(sink);
+}
+
+double Rng::UniformBits(uint64_t n) { return std::log2(static_cast<double>(n)); }
+
+double Rng::MinOfBits(uint64_t n, int k) {
+  // P(min = i) = ((n - i)^k - (n - i - 1)^k) / n^k. Summed exactly for small
+  // n; for large n the sum tends to log2(n) plus the differential entropy of
+  // the minimum of k uniforms on [0, 1], whose density is k(1 - x)^(k-1):
+  // log2(e) (k - 1) / k - log2(k).
+  if (n > 4096) {
+    double kk = k;
+    return std::log2(static_cast<double>(n)) + std::log2(std::exp(1.0)) * (kk - 1) / kk -
+           std::log2(kk);
+  }
+  thread_local std::map<std::pair<uint64_t, int>, double> cache;
+  auto [it, added] = cache.try_emplace({n, k}, 0.0);
+  if (!added) return it->second;
+  double h = 0, nn = static_cast<double>(n);
+  for (uint64_t i = 0; i < n; i++) {
+    double p = std::pow((nn - i) / nn, k) - std::pow((nn - i - 1) / nn, k);
+    if (p > 0) h -= p * std::log2(p);
+  }
+  it->second = h;
+  return h;
+}
+
+double Rng::ChanceBits(uint64_t n) {
+  if (n <= 1) return 0;
+  double p = 1.0 / static_cast<double>(n);
+  return -(p * std::log2(p) + (1 - p) * std::log2(1 - p));
+}
 
 int64_t DataSet::NextLine(size_t i, std::string* line) {
   State& st = *states_[i];

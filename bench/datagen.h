@@ -36,6 +36,12 @@
 namespace logstack::bench {
 
 // splitmix64: tiny, fast and the same everywhere.
+//
+// Optionally counts the information its draws carry: with a sink set, each
+// draw adds the Shannon entropy (in bits) of its distribution to *sink. The
+// lines are a function of the draws, so the sum bounds the information in
+// the lines from above; it is how compression_bench tells how far any
+// lossless encoding of the data set could go.
 class Rng {
  public:
   explicit Rng(uint64_t seed) : s_(seed) {}
@@ -46,21 +52,42 @@ class Rng {
     return z ^ (z >> 31);
   }
   // Uniform in [0, n). REQUIRES: n > 0.
-  uint64_t Below(uint64_t n) { return Next() % n; }
+  uint64_t Below(uint64_t n) {
+    if (bits_ != nullptr) *bits_ += UniformBits(n);
+    return Next() % n;
+  }
   // In [0, n), skewed towards 0 (the minimum of two draws).
   uint64_t Skewed(uint64_t n) {
-    uint64_t a = Below(n), b = Below(n);
+    if (bits_ != nullptr) *bits_ += MinOfBits(n, 2);
+    uint64_t a = Next() % n, b = Next() % n;
     return a < b ? a : b;
   }
   // In [0, n), strongly skewed towards 0 (the minimum of three draws).
   uint64_t VerySkewed(uint64_t n) {
-    uint64_t a = Skewed(n), b = Below(n);
-    return a < b ? a : b;
+    if (bits_ != nullptr) *bits_ += MinOfBits(n, 3);
+    uint64_t a = Next() % n, b = Next() % n, c = Next() % n;
+    return a < b ? (a < c ? a : c) : (b < c ? b : c);
   }
-  bool Chance(uint64_t one_in) { return Below(one_in) == 0; }
+  bool Chance(uint64_t one_in) {
+    if (bits_ != nullptr) *bits_ += ChanceBits(one_in);
+    return Next() % one_in == 0;
+  }
+  // Adds `bits` to the sink, for callers that use Next() directly.
+  void Account(double bits) {
+    if (bits_ != nullptr) *bits_ += bits;
+  }
+  // Counts into *sink from now on; nullptr stops counting.
+  void set_information_sink(double* sink) { bits_ = sink; }
+
+  // Entropy in bits of: a uniform draw from n values; the minimum of k
+  // uniform draws from n values (k = 2 or 3); a one-in-n chance.
+  static double UniformBits(uint64_t n);
+  static double MinOfBits(uint64_t n, int k);
+  static double ChanceBits(uint64_t n);
 
  private:
   uint64_t s_;
+  double* bits_ = nullptr;
 };
 
 enum class LineFormat { kLogfmt, kJson, kNginx };
@@ -98,6 +125,11 @@ class DataSet {
   // from a per-node PRNG (deterministic for a given sequence of calls).
   // REQUIRES: 0 <= node < nodes, and the node runs at least one stream.
   size_t PickStream(int node);
+
+  // Makes every later NextLine() add the information its draws carry, in
+  // bits, to *sink (see Rng); nullptr stops counting. Stream picks are not
+  // counted: they are not part of any line.
+  void set_information_sink(double* sink);
 
   struct State;  // per-stream generator state; public for the .cc's helpers
 

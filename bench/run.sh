@@ -14,6 +14,7 @@
 #   BENCH_KUBE_EVENTS      watch events streamed to the informer in kube_bench (100000)
 #   BENCH_OPERATOR_STACKS  LogStacks the operator converges in operator_bench (100)
 #   BENCH_OPERATOR_QUIET   seconds of steady state in which operator_bench counts writes (30)
+#   BENCH_COMPRESSION_MB  MiB of log lines compression_bench compresses with other codecs (64)
 #   BENCH_ONLY           run only these benchmarks, e.g. "push_bench http_server_bench"
 set -uo pipefail
 
@@ -27,7 +28,8 @@ BENCH_KUBE_CONFIGMAPS=${BENCH_KUBE_CONFIGMAPS:-10000}
 BENCH_KUBE_EVENTS=${BENCH_KUBE_EVENTS:-100000}
 BENCH_OPERATOR_STACKS=${BENCH_OPERATOR_STACKS:-100}
 BENCH_OPERATOR_QUIET=${BENCH_OPERATOR_QUIET:-30}
-BENCH_ONLY=${BENCH_ONLY:-chunk_bench push_bench query_bench http_server_bench kube_bench operator_bench}
+BENCH_COMPRESSION_MB=${BENCH_COMPRESSION_MB:-64}
+BENCH_ONLY=${BENCH_ONLY:-chunk_bench compression_bench push_bench query_bench http_server_bench kube_bench operator_bench}
 
 for b in $BENCH_ONLY; do
   if [[ ! -x "$BIN/$b" ]]; then
@@ -42,12 +44,13 @@ trap 'rm -rf "$out"' EXIT
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) CPUs: ${cpu:-unknown}  $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB BENCH_KUBE_CONFIGMAPS=$BENCH_KUBE_CONFIGMAPS BENCH_KUBE_EVENTS=$BENCH_KUBE_EVENTS BENCH_OPERATOR_STACKS=$BENCH_OPERATOR_STACKS BENCH_OPERATOR_QUIET=$BENCH_OPERATOR_QUIET"
+echo "# BENCH_MB=$BENCH_MB BENCH_WAL_MB=$BENCH_WAL_MB BENCH_HTTP_MB=$BENCH_HTTP_MB BENCH_HTTP_SMALL_MB=$BENCH_HTTP_SMALL_MB BENCH_QUERY_MB=$BENCH_QUERY_MB BENCH_KUBE_CONFIGMAPS=$BENCH_KUBE_CONFIGMAPS BENCH_KUBE_EVENTS=$BENCH_KUBE_EVENTS BENCH_OPERATOR_STACKS=$BENCH_OPERATOR_STACKS BENCH_OPERATOR_QUIET=$BENCH_OPERATOR_QUIET BENCH_COMPRESSION_MB=$BENCH_COMPRESSION_MB"
 
 failed=0
 for b in $BENCH_ONLY; do
   case $b in
     chunk_bench) args=() ;;
+    compression_bench) args=(--mb="$BENCH_COMPRESSION_MB") ;;
     push_bench) args=(--bin-dir="$BIN" --mb="$BENCH_MB" --wal-mb="$BENCH_WAL_MB") ;;
     http_server_bench) args=(--mb="$BENCH_HTTP_MB" --small-mb="$BENCH_HTTP_SMALL_MB") ;;
     query_bench) args=(--mb="$BENCH_QUERY_MB") ;;
