@@ -29,7 +29,7 @@ StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk) {
   if (!IsValidEncoding(encoding)) {
     return Corruption("chunk header has unknown encoding " + std::to_string(encoding));
   }
-  if ((static_cast<uint8_t>(chunk[5]) & ~kChunkFlagTrigrams) != 0) {
+  if ((static_cast<uint8_t>(chunk[5]) & ~kChunkKnownFlags) != 0) {
     return Corruption("chunk header has unknown flags " +
                       std::to_string(static_cast<uint8_t>(chunk[5])));
   }
@@ -105,6 +105,59 @@ StatusOr<ChunkFooter> DecodeChunkFooter(std::string_view chunk) {
   f.index_offset = DecodeFixed32(p);
   f.index_len = DecodeFixed32(p + 4);
   f.index_crc = crc32c::Unmask(DecodeFixed32(p + 8));
+  return f;
+}
+
+Status AppendLayout2Block(Encoding encoding, int level, std::string_view table,
+                          std::string_view lines, std::string* dst) {
+  if (encoding == Encoding::kNone) {
+    PutVarint64(dst, table.size());
+    PutVarint64(dst, table.size());
+    dst->reserve(dst->size() + table.size() + lines.size());
+    dst->append(table);
+    dst->append(lines);
+    return Status::Ok();
+  }
+  // Reused across blocks so that cutting a block does not allocate.
+  thread_local std::string table_frame, lines_frame;
+  LOGSTACK_RETURN_IF_ERROR(Compress(encoding, level, table, &table_frame));
+  LOGSTACK_RETURN_IF_ERROR(Compress(encoding, level, lines, &lines_frame));
+  PutVarint64(dst, table.size());
+  PutVarint64(dst, table_frame.size());
+  dst->reserve(dst->size() + table_frame.size() + lines_frame.size());
+  dst->append(table_frame);
+  dst->append(lines_frame);
+  return Status::Ok();
+}
+
+StatusOr<Layout2Frames> SplitLayout2Block(std::string_view block, uint32_t raw_len,
+                                          Encoding encoding) {
+  Layout2Frames f;
+  uint32_t table_stored_len;
+  if (!GetVarint32(&block, &f.table_raw_len)) {
+    return Corruption("layout-2 block: malformed table_raw_len varint");
+  }
+  if (!GetVarint32(&block, &table_stored_len)) {
+    return Corruption("layout-2 block: malformed table_stored_len varint");
+  }
+  if (table_stored_len > block.size()) {
+    return Corruption("layout-2 block: table frame of " + std::to_string(table_stored_len) +
+                      " bytes runs past the block (" + std::to_string(block.size()) +
+                      " bytes after the lengths)");
+  }
+  if (f.table_raw_len > raw_len) {
+    return Corruption("layout-2 block: table_raw_len " + std::to_string(f.table_raw_len) +
+                      " exceeds the block's raw_len " + std::to_string(raw_len));
+  }
+  f.lines_raw_len = raw_len - f.table_raw_len;
+  f.table = block.substr(0, table_stored_len);
+  f.lines = block.substr(table_stored_len);
+  if (encoding == Encoding::kNone &&
+      (f.table.size() != f.table_raw_len || f.lines.size() != f.lines_raw_len)) {
+    return Corruption("layout-2 block: uncompressed frames of " + std::to_string(f.table.size()) +
+                      " and " + std::to_string(f.lines.size()) + " bytes, expected " +
+                      std::to_string(f.table_raw_len) + " and " + std::to_string(f.lines_raw_len));
+  }
   return f;
 }
 

@@ -6,6 +6,10 @@
 //
 //   chunk  := header | block* | [trigram_filter] | block_index | footer
 //
+// A block is laid out in one of two ways (the header's flags say which):
+// layout 1, one frame of interleaved entries (chunks written before layout 2
+// existed), or layout 2, a frame of the entry table and a frame of the lines.
+//
 // Decoders treat their input as untrusted bytes read back from disk: any
 // malformed input gives a Corruption status (or false), never a read past the
 // input's end.
@@ -30,8 +34,17 @@ inline constexpr size_t kChunkHeaderSize = 8;
 // fixed32 block_index_offset | fixed32 block_index_len | fixed32 crc | magic (4)
 inline constexpr size_t kChunkFooterSize = 16;
 // The smallest encoded entry: ts_delta, line length and metadata length, one
-// byte each.
+// byte each (a layout-1 entry, or a layout-2 table entry with an empty line).
 inline constexpr size_t kMinEncodedEntrySize = 3;
+// The smallest stored layout-2 block: its two one-byte length varints.
+inline constexpr size_t kMinLayout2BlockSize = 2;
+
+// How the entries of a chunk's blocks are laid out (docs/storage.md, "Block
+// layout 1" and "Block layout 2").
+enum class BlockLayout : uint8_t {
+  kInterleaved = 1,  // one frame: entry*, line bytes between the varints
+  kSplit = 2,        // two frames: the entry table, then the lines back to back
+};
 
 // One block_meta of the block index.
 struct BlockMeta {
@@ -40,7 +53,7 @@ struct BlockMeta {
   uint32_t entries = 0;
   uint32_t offset = 0;  // of the compressed bytes, from the start of the chunk
   uint32_t compressed_len = 0;
-  uint32_t raw_len = 0;  // length of the decompressed block_payload
+  uint32_t raw_len = 0;  // decompressed length (layout 2: table plus lines)
   uint32_t crc = 0;      // CRC-32C of the compressed bytes, unmasked (masked on disk)
 
   bool operator==(const BlockMeta&) const = default;
@@ -54,6 +67,8 @@ struct ChunkFooter {
 
 // Header flags (byte 5).
 inline constexpr uint8_t kChunkFlagTrigrams = 1;  // a trigram filter precedes the block index
+inline constexpr uint8_t kChunkFlagLayout2 = 2;   // every block uses BlockLayout::kSplit
+inline constexpr uint8_t kChunkKnownFlags = kChunkFlagTrigrams | kChunkFlagLayout2;
 
 // Appends the 8-byte header.
 void EncodeChunkHeader(Encoding encoding, std::string* dst, uint8_t flags = 0);
@@ -63,6 +78,10 @@ void EncodeChunkHeader(Encoding encoding, std::string* dst, uint8_t flags = 0);
 StatusOr<Encoding> DecodeChunkHeader(std::string_view chunk);
 // The flags of a header that DecodeChunkHeader accepted.
 inline uint8_t ChunkHeaderFlags(std::string_view chunk) { return static_cast<uint8_t>(chunk[5]); }
+// The layout of every block of a chunk with these header flags.
+inline BlockLayout BlockLayoutOf(uint8_t flags) {
+  return (flags & kChunkFlagLayout2) != 0 ? BlockLayout::kSplit : BlockLayout::kInterleaved;
+}
 
 // Appends block_index := varint block_count | block_meta*.
 void EncodeBlockIndex(const std::vector<BlockMeta>& blocks, std::string* dst);
@@ -75,7 +94,7 @@ void EncodeChunkFooter(const ChunkFooter& footer, std::string* dst);
 // Decodes the last kChunkFooterSize bytes of `chunk`, checking its magic.
 StatusOr<ChunkFooter> DecodeChunkFooter(std::string_view chunk);
 
-// Appends one block_payload entry: varint ts_delta | lp line | lp metadata.
+// Appends one layout-1 block_payload entry: varint ts_delta | lp line | lp metadata.
 // Inline: it runs once per entry on the append path.
 inline void AppendBlockEntry(std::string* dst, uint64_t ts_delta, std::string_view line,
                              std::string_view metadata) {
@@ -89,7 +108,7 @@ inline void AppendBlockEntry(std::string* dst, uint64_t ts_delta, std::string_vi
   dst->append(metadata);
 }
 
-// Decodes one block_payload entry from the front of *in, advancing it.
+// Decodes one layout-1 block_payload entry from the front of *in, advancing it.
 // Returns false if *in does not start with a complete entry.
 // Inline: it runs once per entry on the scan path.
 inline bool GetBlockEntry(std::string_view* in, uint64_t* ts_delta, std::string_view* line,
@@ -97,5 +116,51 @@ inline bool GetBlockEntry(std::string_view* in, uint64_t* ts_delta, std::string_
   return GetVarint64(in, ts_delta) && GetLengthPrefixed(in, line) &&
          GetLengthPrefixed(in, metadata);
 }
+
+// Appends one layout-2 table entry:
+// varint ts_delta | varint line_len | varint metadata_len | metadata.
+// Inline: it runs once per entry on the append path.
+inline void AppendTableEntry(std::string* dst, uint64_t ts_delta, size_t line_len,
+                             std::string_view metadata) {
+  char buf[30];
+  char* p = EncodeVarint64(buf, ts_delta);
+  p = EncodeVarint64(p, line_len);
+  p = EncodeVarint64(p, metadata.size());
+  dst->append(buf, static_cast<size_t>(p - buf));
+  dst->append(metadata);
+}
+
+// Decodes one layout-2 table entry from the front of *in, advancing it.
+// Returns false if *in does not start with a complete entry. *line_len is
+// not checked against anything: the caller checks it against the lines.
+// Inline: it runs once per entry on the scan path.
+inline bool GetTableEntry(std::string_view* in, uint64_t* ts_delta, uint64_t* line_len,
+                          std::string_view* metadata) {
+  return GetVarint64(in, ts_delta) && GetVarint64(in, line_len) && GetLengthPrefixed(in, metadata);
+}
+
+// Appends a stored layout-2 block made of a raw entry `table` and the raw
+// `lines` (every line back to back), each compressed with `encoding`:
+// varint table_raw_len | varint table_stored_len | table frame | lines frame.
+// The block's raw_len is table.size() + lines.size(). Returns
+// InvalidArgument as Compress does; *dst is then unspecified.
+Status AppendLayout2Block(Encoding encoding, int level, std::string_view table,
+                          std::string_view lines, std::string* dst);
+
+// The two frames of a stored layout-2 block, as views of its bytes.
+struct Layout2Frames {
+  uint32_t table_raw_len = 0;
+  uint32_t lines_raw_len = 0;
+  std::string_view table;  // stored (compressed) table frame
+  std::string_view lines;  // stored (compressed) lines frame
+};
+
+// Splits the stored bytes of a layout-2 block whose block_meta states
+// `raw_len`. Returns Corruption, naming the problem, if a length varint is
+// malformed, the table frame runs past the block, table_raw_len exceeds
+// raw_len, or (encoding none) a frame's stored length is not its raw length.
+// The frames' contents are not looked at.
+StatusOr<Layout2Frames> SplitLayout2Block(std::string_view block, uint32_t raw_len,
+                                          Encoding encoding);
 
 }  // namespace logstack::logstore::chunk

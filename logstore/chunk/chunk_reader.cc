@@ -21,8 +21,9 @@ std::string BlockName(size_t index, const BlockMeta& meta) {
 class BlockCursor {
  public:
   // Verifies and decompresses `src` and positions on its first entry in range.
-  // Returns true iff positioned; false when the block holds no entry in range
-  // or on an error, which is then stored in *status.
+  // Returns true iff positioned; false when the block holds no entry in range,
+  // when `filter` rules it out, or on an error, which is then stored in
+  // *status.
   bool Load(const BlockSource& src, size_t index, int64_t from, int64_t to, Direction dir,
             const BlockFilter* filter, Status* status) {
     src_ = &src;
@@ -30,33 +31,12 @@ class BlockCursor {
     from_ = from;
     to_ = to;
     forward_ = dir == Direction::kForward;
+    split_ = src.layout == BlockLayout::kSplit;
     if (src.verify_crc && crc32c::Value(src.data) != src.meta.crc) {
       *status = Corruption(BlockName(index, src.meta) + ": checksum mismatch");
       return false;
     }
-    std::string_view payload;
-    if (src.encoding == Encoding::kNone) {
-      if (src.data.size() != src.meta.raw_len) {
-        *status = Corruption(BlockName(index, src.meta) + ": stored length " +
-                             std::to_string(src.data.size()) + " != raw length " +
-                             std::to_string(src.meta.raw_len));
-        return false;
-      }
-      payload = src.data;
-    } else {
-      Status st = Decompress(src.encoding, src.data, src.meta.raw_len, &buf_);
-      if (!st.ok()) {
-        *status = st.Annotate(BlockName(index, src.meta));
-        return false;
-      }
-      payload = buf_;
-    }
-    if (filter != nullptr && !filter->MayMatch(payload)) {
-      filter->skipped_bytes.fetch_add(src.meta.raw_len, std::memory_order_relaxed);
-      filter->skipped_entries.fetch_add(src.meta.entries, std::memory_order_relaxed);
-      return false;  // no wanted line here
-    }
-    rest_ = payload;
+    if (!(split_ ? LoadSplit(filter, status) : LoadInterleaved(filter, status))) return false;
     prev_ts_ = src.meta.min_ts;
     parsed_ = 0;
     if (forward_) return NextForward(status);
@@ -77,11 +57,83 @@ class BlockCursor {
   size_t index() const { return index_; }
 
  private:
-  // Decodes the entry at the front of rest_ into *e. Returns false (and sets
-  // *status) if it is malformed or breaks the block's stated time range.
+  // Counts a block the filter rules out and returns false.
+  bool Skip(const BlockFilter* filter) {
+    filter->skipped_bytes.fetch_add(src_->meta.raw_len, std::memory_order_relaxed);
+    filter->skipped_entries.fetch_add(src_->meta.entries, std::memory_order_relaxed);
+    return false;
+  }
+
+  // Decompresses `stored` (or views it, for Encoding::kNone) into *buf.
+  bool Inflate(std::string_view stored, size_t raw_len, std::string* buf, const char* what,
+               std::string_view* out, Status* status) {
+    if (src_->encoding == Encoding::kNone) {
+      if (stored.size() != raw_len) {
+        *status =
+            Corruption(BlockName(index_, src_->meta) + ": " + what + " stored length " +
+                       std::to_string(stored.size()) + " != raw length " + std::to_string(raw_len));
+        return false;
+      }
+      *out = stored;
+      return true;
+    }
+    Status st = Decompress(src_->encoding, stored, raw_len, buf);
+    if (!st.ok()) {
+      *status = st.Annotate(BlockName(index_, src_->meta) + " " + what);
+      return false;
+    }
+    *out = *buf;
+    return true;
+  }
+
+  // Layout 1: one frame of entries.
+  bool LoadInterleaved(const BlockFilter* filter, Status* status) {
+    std::string_view payload;
+    if (!Inflate(src_->data, src_->meta.raw_len, &buf_, "payload", &payload, status)) return false;
+    if (filter != nullptr && !filter->MayMatch(payload)) return Skip(filter);
+    rest_ = payload;
+    lines_ = {};
+    return true;
+  }
+
+  // Layout 2: the lines frame first, so a block the filter rules out never
+  // has its table decompressed.
+  bool LoadSplit(const BlockFilter* filter, Status* status) {
+    auto frames = SplitLayout2Block(src_->data, src_->meta.raw_len, src_->encoding);
+    if (!frames.ok()) {
+      *status = frames.status().Annotate(BlockName(index_, src_->meta));
+      return false;
+    }
+    if (!Inflate(frames->lines, frames->lines_raw_len, &lines_buf_, "lines frame", &lines_,
+                 status)) {
+      return false;
+    }
+    if (filter != nullptr && !filter->MayMatch(lines_)) return Skip(filter);
+    return Inflate(frames->table, frames->table_raw_len, &buf_, "table frame", &rest_, status);
+  }
+
+  // Decodes the next entry (from rest_, and for layout 2 lines_) into *e.
+  // Returns false (and sets *status) if it is malformed, overruns its frame
+  // or breaks the block's stated time range.
   bool Decode(EntryView* e, Status* status) {
     uint64_t delta;
-    if (!GetBlockEntry(&rest_, &delta, &e->line, &e->metadata)) {
+    if (split_) {
+      uint64_t line_len;
+      if (!GetTableEntry(&rest_, &delta, &line_len, &e->metadata)) {
+        *status = Corruption(BlockName(index_, src_->meta) + ": malformed table entry " +
+                             std::to_string(parsed_));
+        return false;
+      }
+      if (line_len > lines_.size()) {
+        *status = Corruption(BlockName(index_, src_->meta) + ": entry " + std::to_string(parsed_) +
+                             " has a line of " + std::to_string(line_len) +
+                             " bytes, past the end of the lines frame (" +
+                             std::to_string(lines_.size()) + " bytes left)");
+        return false;
+      }
+      e->line = lines_.substr(0, line_len);
+      lines_.remove_prefix(line_len);
+    } else if (!GetBlockEntry(&rest_, &delta, &e->line, &e->metadata)) {
       *status = Corruption(BlockName(index_, src_->meta) + ": malformed entry " +
                            std::to_string(parsed_));
       return false;
@@ -101,13 +153,19 @@ class BlockCursor {
     return true;
   }
 
-  // Checks what can only be checked once the whole payload is decoded.
+  // Checks what can only be checked once the whole block is decoded.
   bool CheckEnd(Status* status) {
     if (parsed_ != src_->meta.entries || prev_ts_ != src_->meta.max_ts) {
       *status = Corruption(BlockName(index_, src_->meta) + ": holds " + std::to_string(parsed_) +
                            " entries up to ts " + std::to_string(prev_ts_) + ", index says " +
                            std::to_string(src_->meta.entries) + " up to " +
                            std::to_string(src_->meta.max_ts));
+      return false;
+    }
+    if (!lines_.empty()) {
+      *status =
+          Corruption(BlockName(index_, src_->meta) + ": line lengths add up to " +
+                     std::to_string(lines_.size()) + " bytes less than the lines frame holds");
       return false;
     }
     return true;
@@ -119,6 +177,7 @@ class BlockCursor {
       if (entry_.timestamp_ns < from_) continue;
       if (entry_.timestamp_ns >= to_) {
         rest_ = {};  // sorted: nothing further is in range
+        lines_ = {};
         return false;
       }
       return true;
@@ -156,8 +215,11 @@ class BlockCursor {
   int64_t from_ = 0;
   int64_t to_ = 0;
   bool forward_ = true;
-  std::string buf_;        // decompressed payload (unused for Encoding::kNone)
-  std::string_view rest_;  // the payload not decoded yet
+  bool split_ = false;      // layout 2
+  std::string buf_;         // decompressed payload (layout 1) or table (layout 2)
+  std::string lines_buf_;   // decompressed lines frame (layout 2)
+  std::string_view rest_;   // the payload or table not decoded yet
+  std::string_view lines_;  // layout 2: the lines not returned yet
   int64_t prev_ts_ = 0;
   uint32_t parsed_ = 0;
   std::vector<EntryView> all_;  // backward: every entry of the block
@@ -283,10 +345,10 @@ Status BadBlock(size_t index, const BlockMeta& meta, const std::string& what) {
 
 }  // namespace
 
-bool BlockFilter::MayMatch(std::string_view payload) const {
+bool BlockFilter::MayMatch(std::string_view text) const {
   for (const auto& lit : literals) {
     if (lit.empty()) continue;
-    if (memmem(payload.data(), payload.size(), lit.data(), lit.size()) == nullptr) return false;
+    if (memmem(text.data(), text.size(), lit.data(), lit.size()) == nullptr) return false;
   }
   return true;
 }
@@ -300,6 +362,7 @@ EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
 
 StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes) {
   LOGSTACK_ASSIGN_OR_RETURN(Encoding encoding, DecodeChunkHeader(bytes));
+  const BlockLayout layout = BlockLayoutOf(ChunkHeaderFlags(bytes));
   if (bytes.size() < kChunkHeaderSize + kChunkFooterSize) {
     return Corruption("chunk of " + std::to_string(bytes.size()) +
                       " bytes is shorter than a header and a footer");
@@ -340,8 +403,17 @@ StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes
                       "claims " + std::to_string(b.entries) + " entries in " +
                           std::to_string(b.raw_len) + " raw bytes");
     }
-    if (encoding == Encoding::kNone && b.compressed_len != b.raw_len) {
-      return BadBlock(i, b, "is uncompressed but its lengths differ");
+    if (layout == BlockLayout::kInterleaved) {
+      if (encoding == Encoding::kNone && b.compressed_len != b.raw_len) {
+        return BadBlock(i, b, "is uncompressed but its lengths differ");
+      }
+    } else if (b.compressed_len < kMinLayout2BlockSize ||
+               (encoding == Encoding::kNone &&
+                b.compressed_len < uint64_t{b.raw_len} + kMinLayout2BlockSize)) {
+      return BadBlock(i, b,
+                      "has " + std::to_string(b.compressed_len) +
+                          " stored bytes, too few for a layout-2 block of " +
+                          std::to_string(b.raw_len) + " raw bytes");
     }
   }
   // The writer puts the blocks back to back up to the filter or the index:
@@ -353,7 +425,7 @@ StatusOr<std::shared_ptr<const ChunkReader>> ChunkReader::Open(std::string bytes
     return Corruption("chunk: blocks end at " + std::to_string(end) + ", expected " +
                       std::to_string(blocks_end));
   }
-  return std::make_shared<const ChunkReader>(PrivateTag(), std::move(bytes), encoding,
+  return std::make_shared<const ChunkReader>(PrivateTag(), std::move(bytes), encoding, layout,
                                              std::move(blocks), footer.index_offset, filter_size);
 }
 
@@ -386,9 +458,9 @@ bool ChunkReader::TailMayMatch(std::string_view tail, uint64_t chunk_len, const 
   return true;
 }
 
-ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding,
+ChunkReader::ChunkReader(PrivateTag, std::string bytes, Encoding encoding, BlockLayout layout,
                          std::vector<BlockMeta> blocks, uint32_t index_offset, size_t filter_size)
-    : bytes_(std::move(bytes)), encoding_(encoding), blocks_(std::move(blocks)) {
+    : bytes_(std::move(bytes)), encoding_(encoding), layout_(layout), blocks_(std::move(blocks)) {
   for (const BlockMeta& b : blocks_) entries_ += b.entries;
   if (filter_size > 0) {
     size_t size = 0;
@@ -415,7 +487,7 @@ EntryIteratorPtr ChunkReader::Iterator(int64_t from, int64_t to, Direction dir,
   sources.reserve(blocks_.size());
   for (const BlockMeta& b : blocks_) {
     sources.push_back(BlockSource{b, std::string_view(bytes_).substr(b.offset, b.compressed_len),
-                                  encoding_, /*verify_crc=*/true});
+                                  encoding_, /*verify_crc=*/true, layout_});
   }
   return NewBlockIterator(shared_from_this(), std::move(sources), from, to, dir, std::move(filter));
 }

@@ -12,6 +12,10 @@
 // entry encoding when it reaches the block and stops with a Corruption status
 // on the first one that does not check out.
 //
+// Both block layouts are read: the header's flags say which one a chunk's
+// blocks use (layout 2 for chunks HeadChunk writes now, layout 1 for older
+// ones).
+//
 // Thread safety: a ChunkReader is immutable after Open(), so any number of
 // threads may call its const methods. Each iterator is used by one thread at a
 // time and shares ownership of the reader, so it may outlive every other
@@ -39,12 +43,19 @@ struct BlockSource {
   std::string_view data;  // the block's stored bytes, compressed with `encoding`
   Encoding encoding = Encoding::kNone;
   bool verify_crc = true;  // false for bytes that never left this process's memory
+  BlockLayout layout = BlockLayout::kInterleaved;
 };
 
 // A read hint from a query: literals every wanted line contains. A block
-// whose decompressed payload lacks one of them holds no wanted line, so its
-// entries are never decoded or returned. The filter counts what it skipped,
-// for the query's statistics.
+// whose lines lack one of them holds no wanted line, so its entries are never
+// decoded or returned. What is searched: for a layout-2 block its decompressed
+// lines frame alone, which is decompressed first, so a skipped block's entry
+// table is never decompressed; for a layout-1 block its whole decompressed
+// payload (metadata and framing bytes included, so it may let more blocks
+// through). A literal found only across two adjacent lines lets a block
+// through too: never a wrong answer, only a decode. A skipped block adds its
+// raw_len to skipped_bytes and its entry_count to skipped_entries, once, for
+// the query's statistics; a block that is read adds nothing.
 //
 // Thread safety: MayMatch and the counters may be used from many threads.
 struct BlockFilter {
@@ -52,8 +63,8 @@ struct BlockFilter {
   mutable std::atomic<uint64_t> skipped_bytes{0};
   mutable std::atomic<uint64_t> skipped_entries{0};
 
-  // True iff `payload` contains every literal.
-  bool MayMatch(std::string_view payload) const;
+  // True iff `text` contains every literal.
+  bool MayMatch(std::string_view text) const;
 };
 using BlockFilterPtr = std::shared_ptr<BlockFilter>;
 
@@ -70,7 +81,13 @@ using BlockFilterPtr = std::shared_ptr<BlockFilter>;
 // `owner` keeps the bytes of every blocks[i].data alive; the iterator holds it
 // until it is destroyed.
 //
-// With a `filter`, blocks it rules out are skipped after decompression.
+// With a `filter`, blocks it rules out are skipped after decompressing their
+// lines (layout 2) or their payload (layout 1); see BlockFilter.
+//
+// Each block is checked (CRC if verify_crc, every varint, length and count
+// against the frames that hold them, entry_count and max_ts against the
+// entries) when the merge reaches it; the first check that fails stops the
+// iterator with a Corruption status naming the block.
 EntryIteratorPtr NewBlockIterator(std::shared_ptr<const void> owner,
                                   std::vector<BlockSource> blocks, int64_t from, int64_t to,
                                   Direction dir, BlockFilterPtr filter = nullptr);
@@ -101,12 +118,14 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
 
   // Use Open(). `filter_size` is the length of the trigram filter section
   // before the block index (0: none), already verified.
-  ChunkReader(PrivateTag, std::string bytes, Encoding encoding, std::vector<BlockMeta> blocks,
-              uint32_t index_offset, size_t filter_size);
+  ChunkReader(PrivateTag, std::string bytes, Encoding encoding, BlockLayout layout,
+              std::vector<BlockMeta> blocks, uint32_t index_offset, size_t filter_size);
   ChunkReader(const ChunkReader&) = delete;
   ChunkReader& operator=(const ChunkReader&) = delete;
 
   Encoding encoding() const { return encoding_; }
+  // The layout of every block, from the header's flags.
+  BlockLayout layout() const { return layout_; }
   // In the order the index lists them (arrival order).
   const std::vector<BlockMeta>& blocks() const { return blocks_; }
   const std::string& bytes() const { return bytes_; }
@@ -127,6 +146,7 @@ class ChunkReader : public std::enable_shared_from_this<ChunkReader> {
  private:
   const std::string bytes_;
   const Encoding encoding_;
+  const BlockLayout layout_;
   const std::vector<BlockMeta> blocks_;
   uint64_t entries_ = 0;
   std::optional<TrigramFilter> trigrams_;  // views bytes_

@@ -37,8 +37,12 @@ ChunkOptions Clamp(ChunkOptions opts) {
   return opts;
 }
 
-// Reused across cuts and dedup index builds so neither allocates per block.
-std::string& Scratch() {
+// Reused across cuts so that cutting a block does not allocate.
+std::string& TableScratch() {
+  thread_local std::string scratch;
+  return scratch;
+}
+std::string& LinesScratch() {
   thread_local std::string scratch;
   return scratch;
 }
@@ -131,18 +135,14 @@ bool HeadChunk::InClosedBlock(size_t i, int64_t ts, std::string_view line) {
   if (!dedup.all_built) {
     // First out-of-order write into this block's range: fingerprint it once.
     dedup.all_built = true;
-    std::string& raw = Scratch();
-    Status st = Decompress(opts_.encoding, block.data, block.meta.raw_len, &raw);
-    assert(st.ok() && "a closed block of this head chunk does not decompress");
-    std::string_view in = raw;
     dedup.all.reserve(block.meta.entries);
-    int64_t prev = block.meta.min_ts;
-    uint64_t delta;
-    std::string_view l, md;
-    while (st.ok() && GetBlockEntry(&in, &delta, &l, &md)) {
-      prev = static_cast<int64_t>(static_cast<uint64_t>(prev) + delta);
-      dedup.all.push_back(Fingerprint(prev, l));
-    }
+    std::vector<BlockSource> source = {BlockSource{block.meta, block.data, opts_.encoding,
+                                                   /*verify_crc=*/false, BlockLayout::kSplit}};
+    EntryIteratorPtr it =
+        NewBlockIterator(nullptr, std::move(source), block.meta.min_ts,
+                         std::numeric_limits<int64_t>::max(), Direction::kForward);
+    while (it->Next()) dedup.all.push_back(Fingerprint(it->entry().timestamp_ns, it->entry().line));
+    assert(it->status().ok() && "a closed block of this head chunk does not decode");
     std::sort(dedup.all.begin(), dedup.all.end());
     dedup_bytes_ += dedup.all.capacity() * sizeof(uint64_t);
   }
@@ -168,20 +168,24 @@ void HeadChunk::CutBlock() {
   if (open_entries_.empty()) return;
   std::vector<uint32_t> order = SortedOpenEntries(open_min_ts_, open_max_ts_);
 
-  std::string& payload = Scratch();
-  payload.clear();
-  payload.reserve(open_raw_ + open_entries_.size() * 6);
+  std::string& table = TableScratch();
+  std::string& lines = LinesScratch();
+  table.clear();
+  lines.clear();
+  table.reserve(open_entries_.size() * 6);
+  lines.reserve(open_raw_);
   int64_t prev = open_entries_[order.front()].ts;
   for (uint32_t i : order) {
     const OpenEntry& e = open_entries_[i];
-    AppendBlockEntry(&payload, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), LineOf(e),
+    AppendTableEntry(&table, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), e.line_len,
                      MetadataOf(e));
+    lines.append(LineOf(e));
     trigrams_.AddLine(LineOf(e));
     prev = e.ts;
   }
 
   auto block = std::make_shared<ClosedBlock>();
-  Status st = Compress(opts_.encoding, opts_.level, payload, &block->data);
+  Status st = AppendLayout2Block(opts_.encoding, opts_.level, table, lines, &block->data);
   if (!st.ok()) {
     // Only possible on allocation failure: the options were clamped to
     // values every codec accepts.
@@ -194,7 +198,7 @@ void HeadChunk::CutBlock() {
   m.max_ts = open_entries_[order.back()].ts;
   m.entries = static_cast<uint32_t>(order.size());
   m.compressed_len = static_cast<uint32_t>(block->data.size());
-  m.raw_len = static_cast<uint32_t>(payload.size());
+  m.raw_len = static_cast<uint32_t>(table.size() + lines.size());
   m.crc = crc32c::Value(block->data);
 
   DedupIndex dedup;
@@ -227,7 +231,8 @@ std::string HeadChunk::Encode() {
   metas.reserve(blocks_.size());
   std::string out;
   out.reserve(kChunkHeaderSize + compressed_bytes_ + blocks_.size() * 40 + 10 + kChunkFooterSize);
-  EncodeChunkHeader(opts_.encoding, &out, trigrams_.empty() ? 0 : kChunkFlagTrigrams);
+  EncodeChunkHeader(opts_.encoding, &out,
+                    kChunkFlagLayout2 | (trigrams_.empty() ? 0 : kChunkFlagTrigrams));
   for (const auto& b : blocks_) {
     BlockMeta m = b->meta;
     m.offset = static_cast<uint32_t>(out.size());
@@ -247,10 +252,10 @@ std::string HeadChunk::Encode() {
 
 EntryIteratorPtr HeadChunk::Iterator(int64_t from, int64_t to, Direction dir) const {
   // What the iterator reads: closed blocks in range (shared, immutable) and a
-  // sorted, uncompressed copy of the open block's entries in range.
+  // sorted, uncompressed layout-2 copy of the open block's entries in range.
   struct Snapshot {
     std::vector<std::shared_ptr<const ClosedBlock>> blocks;
-    std::string open_payload;
+    std::string open_block;  // layout 2, uncompressed
   };
   auto snap = std::make_shared<Snapshot>();
   std::vector<BlockSource> sources;
@@ -260,25 +265,34 @@ EntryIteratorPtr HeadChunk::Iterator(int64_t from, int64_t to, Direction dir) co
     }
     sources.reserve(snap->blocks.size() + 1);
     for (const auto& b : snap->blocks) {
-      sources.push_back(BlockSource{b->meta, b->data, opts_.encoding, /*verify_crc=*/false});
+      sources.push_back(
+          BlockSource{b->meta, b->data, opts_.encoding, /*verify_crc=*/false, BlockLayout::kSplit});
     }
     std::vector<uint32_t> order = SortedOpenEntries(from, to - 1);  // from < to
     if (!order.empty()) {
-      std::string& p = snap->open_payload;
+      std::string table, lines;
+      table.reserve(order.size() * 6);
       int64_t prev = open_entries_[order.front()].ts;
       for (uint32_t i : order) {
         const OpenEntry& e = open_entries_[i];
-        AppendBlockEntry(&p, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), LineOf(e),
-                         MetadataOf(e));
+        AppendTableEntry(&table, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev),
+                         e.line_len, MetadataOf(e));
+        lines.append(LineOf(e));
         prev = e.ts;
       }
+      std::string& p = snap->open_block;
+      Status st = AppendLayout2Block(Encoding::kNone, 0, table, lines, &p);
+      assert(st.ok() && "storing a block uncompressed cannot fail");
+      (void)st;
       BlockMeta m;
       m.min_ts = open_entries_[order.front()].ts;
       m.max_ts = open_entries_[order.back()].ts;
       m.entries = static_cast<uint32_t>(order.size());
-      m.raw_len = m.compressed_len = static_cast<uint32_t>(p.size());
+      m.raw_len = static_cast<uint32_t>(table.size() + lines.size());
+      m.compressed_len = static_cast<uint32_t>(p.size());
       // Last: the open block arrived after every closed block.
-      sources.push_back(BlockSource{m, p, Encoding::kNone, /*verify_crc=*/false});
+      sources.push_back(
+          BlockSource{m, p, Encoding::kNone, /*verify_crc=*/false, BlockLayout::kSplit});
     }
   }
   return NewBlockIterator(std::move(snap), std::move(sources), from, to, dir);

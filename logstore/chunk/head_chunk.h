@@ -3,8 +3,11 @@
 // HeadChunk: the in-memory, growing chunk of one stream.
 //
 // Entries are appended to an open block, kept uncompressed; when it holds
-// `block_size` raw bytes it is sorted and compressed into a closed block.
-// Encode() writes the whole chunk in the format of docs/storage.md, "Chunks".
+// `block_size` raw bytes it is sorted and compressed into a closed block in
+// block layout 2 (an entry-table frame and a lines frame, each compressed
+// with the chunk's encoding). Encode() writes the whole chunk in the format of
+// docs/storage.md, "Chunks", with header flag bit 1 set: every block it writes
+// uses layout 2.
 //
 // Duplicates: an entry with the same timestamp and line as one already in
 // this head chunk (metadata ignored, as Loki does) is dropped. Against the
@@ -105,7 +108,7 @@ class HeadChunk {
   // Immutable once cut: shared with iterators.
   struct ClosedBlock {
     BlockMeta meta;    // `offset` is assigned by Encode()
-    std::string data;  // compressed block_payload
+    std::string data;  // the stored block, layout 2
   };
 
   // Fingerprints of a closed block's entries, sorted, for duplicate checks.
