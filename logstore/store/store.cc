@@ -1,6 +1,7 @@
 #include "logstore/store/store.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +27,54 @@ namespace {
 constexpr uint8_t kWalEntries = 1;
 constexpr uint8_t kIndexChunkRef = 1;
 constexpr double kMiB = 1024.0 * 1024.0;
+
+// A WAL record's stream and entry counts are known only once its entries
+// have been filtered and written, so Push reserves kCountBytes for each and
+// fills them in afterwards as a varint padded to that width (docs/storage.md,
+// "Write-ahead log"). Five bytes hold counts below 2^35: more entries than a
+// request can carry in memory.
+constexpr size_t kCountBytes = 5;
+constexpr uint64_t kMaxPaddedCount = (uint64_t{1} << (7 * kCountBytes)) - 1;
+
+// Appends room for a padded count to *dst; returns where it is.
+size_t ReserveCount(std::string* dst) {
+  const size_t at = dst->size();
+  dst->append(kCountBytes, '\0');
+  return at;
+}
+
+// Writes v at dst[at, at + kCountBytes) as a varint of exactly kCountBytes
+// bytes: continuation bits on every byte but the last.
+// REQUIRES: v <= kMaxPaddedCount.
+void PatchCount(std::string* dst, size_t at, uint64_t v) {
+  assert(v <= kMaxPaddedCount);
+  char* p = dst->data() + at;
+  for (size_t i = 0; i + 1 < kCountBytes; i++) {
+    p[i] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  p[kCountBytes - 1] = static_cast<char>(v & 0x7f);
+}
+
+// Buffers Push reuses from one push to the next on the same thread, so that
+// a push neither allocates a fresh record buffer of the request's size nor
+// faults its pages in again. One that grew past kMaxKeptScratchBytes for an
+// unusually large push is released after it, so that memory is not held for
+// good by every thread that ever pushed.
+struct PushScratch {
+  static constexpr size_t kMaxKeptScratchBytes = 8 << 20;
+
+  std::string record;    // the WAL record being built
+  std::string metadata;  // one entry's encoded structured metadata
+
+  // Called when a push is done with the buffers.
+  void Release() {
+    if (record.capacity() > kMaxKeptScratchBytes) std::string().swap(record);
+    if (metadata.capacity() > kMaxKeptScratchBytes) std::string().swap(metadata);
+  }
+};
+
+thread_local PushScratch push_scratch;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -463,12 +512,17 @@ Status Store::ApplyWalRecord(uint64_t seq, std::string_view in) {
 
 void Store::Push(const std::string& tenant_id, PushRequestPtr req,
                  std::function<void(PushResult)> done) {
+  Push(tenant_id, *req, std::move(done));
+}
+
+void Store::Push(const std::string& tenant_id, PushRequest& req,
+                 std::function<void(PushResult)> done) {
   const TenantLimits& limits = opts_.LimitsFor(tenant_id);
   int64_t now = clock_->NowNanos();
-  if (req->streams.empty()) {
+  if (req.streams.empty()) {
     return done({422, "error at least one valid stream is required for ingestion"});
   }
-  auto validated = push::ValidatePush(*req, limits.validation, now, tenant_id);
+  auto validated = push::ValidatePush(req, limits.validation, now, tenant_id);
   if (!validated.ok()) return done({400, validated.status().message()});
   push::ValidationResult& v = *validated;
   for (size_t r = 0; r < push::kNumDiscardReasons; r++) {
@@ -480,10 +534,6 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
   }
 
   Tenant* t = GetTenant(tenant_id, true);
-  std::string record;
-  record.push_back(static_cast<char>(kWalEntries));
-  PutLengthPrefixed(&record, tenant_id);
-  std::string streams_buf;
   uint64_t nstreams = 0;
   uint64_t accepted_lines = 0;
   uint64_t accepted_bytes = 0;
@@ -509,6 +559,23 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
                   v.accepted_line_bytes);
     return done({429, msg});
   }
+
+  // The WAL record is written once, entry by entry as each is accepted (the
+  // layout is in docs/storage.md, "Write-ahead log"); the counts are filled
+  // in when known.
+  PushScratch& scratch = push_scratch;
+  std::string& record = scratch.record;
+  std::string& md = scratch.metadata;
+  {
+    size_t estimate = 1 + 10 + tenant_id.size() + kCountBytes + v.accepted_line_bytes +
+                      2 * v.accepted_metadata_bytes + 16 * v.accepted_entries;
+    for (const auto& vs : v.streams) estimate += 10 + vs.labels_string.size() + kCountBytes;
+    record.clear();
+    record.reserve(estimate);
+  }
+  record.push_back(static_cast<char>(kWalEntries));
+  PutLengthPrefixed(&record, tenant_id);
+  const size_t nstreams_at = ReserveCount(&record);
 
   int64_t window = opts_.OutOfOrderWindow();
   // Live tails see what each stream accepted; nothing is collected without one.
@@ -550,10 +617,14 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
       s = FindOrCreateStream(t, vs.labels, vs.labels_string, &created);
     }
 
-    std::string entries_buf;
+    const size_t stream_begin = record.size();
+    PutLengthPrefixed(&record, s->labels_string);
+    const size_t count_at = ReserveCount(&record);
     uint64_t n = 0;
     int64_t prev_ts = 0;
     size_t ignored = 0;
+    uint64_t out_of_order = 0;
+    uint64_t rate_limited = 0;
     int ignored_status = 0;
     std::string first_ignored;
     std::lock_guard<std::mutex> lock(s->mu);
@@ -567,12 +638,12 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
               " ignored, reason: 'entry too far behind, entry timestamp is: " + Rfc3339(ts) +
               ", oldest acceptable timestamp is: " + Rfc3339(s->max_ts - window) + "'";
         }
-        m_->Rejected(tenant_id, "out_of_order", false).Inc();
+        out_of_order++;
         continue;
       }
-      std::string md;
+      md.clear();
       if (e.metadata_count > 0) {
-        EncodeMetadata(&md, req->metadata.data() + e.metadata_begin, e.metadata_count);
+        EncodeMetadata(&md, req.metadata.data() + e.metadata_begin, e.metadata_count);
       }
       double cost = static_cast<double>(e.line.size() + md.size());
       if (!s->rate.Take(cost, now)) {
@@ -586,7 +657,7 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
                           ", consider splitting a stream via additional labels or contact your "
                           "Loki administrator to see if the limit can be increased'";
         }
-        m_->Rejected(tenant_id, "per_stream_rate_limit", false).Inc();
+        rate_limited++;
         continue;
       }
       if (!s->head) {
@@ -595,18 +666,25 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
       }
       if (!s->head->Append(ts, e.line, md)) continue;  // exact duplicate
       s->max_ts = std::max(s->max_ts, ts);
-      PutVarsint64(&entries_buf, ts - prev_ts);
+      PutVarsint64(&record, ts - prev_ts);
       prev_ts = ts;
-      PutLengthPrefixed(&entries_buf, e.line);
-      PutVarint64(&entries_buf, md.size());
-      entries_buf.append(md);
+      PutLengthPrefixed(&record, e.line);
+      PutVarint64(&record, md.size());
+      record.append(md);
       if (tailing) {
         std::string_view md_view;
-        if (!md.empty()) md_view = tail_metadata.emplace_back(std::move(md));
+        if (!md.empty()) md_view = tail_metadata.emplace_back(md);
         tail_entries.push_back({ts, e.line, md_view});
       }
       n++;
       accepted_bytes += e.line.size();
+    }
+    if (out_of_order > 0) {
+      m_->Rejected(tenant_id, "out_of_order", false).Inc(static_cast<double>(out_of_order));
+    }
+    if (rate_limited > 0) {
+      m_->Rejected(tenant_id, "per_stream_rate_limit", false)
+          .Inc(static_cast<double>(rate_limited));
     }
     if (ignored > 0) {
       append_status = ignored_status;
@@ -614,16 +692,17 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
                        "', total ignored: " + std::to_string(ignored) + " out of " +
                        std::to_string(vs.entries.size()) + " for stream: " + s->labels_string;
     }
-    if (n == 0) continue;
+    if (n == 0) {
+      record.resize(stream_begin);  // nothing of this stream goes into the record
+      continue;
+    }
+    PatchCount(&record, count_at, n);
     if (tailing) {
       NotifyTails(tenant_id, *s, tail_entries);
       tail_entries.clear();
       tail_metadata.clear();
     }
     s->last_append_ns = now;
-    PutLengthPrefixed(&streams_buf, s->labels_string);
-    PutVarint64(&streams_buf, n);
-    streams_buf.append(entries_buf);
     nstreams++;
     accepted_lines += n;
     touched.push_back(s);
@@ -639,10 +718,11 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
   t->bytes->Inc(static_cast<double>(accepted_bytes));
   if (nstreams == 0 || !wal_) {
     ingest.unlock();
+    scratch.Release();
     return done(result);
   }
-  PutVarint64(&record, nstreams);
-  record.append(streams_buf);
+  PatchCount(&record, nstreams_at, nstreams);
+  // Append copies the record, so the scratch is free again once it returns.
   uint64_t seq = wal_->Append(record, [done = std::move(done), result](Status s) {
     if (!s.ok()) {
       LOG_ERROR("component=wal op=append err={}", Quote(s.ToString()));
@@ -650,6 +730,7 @@ void Store::Push(const std::string& tenant_id, PushRequestPtr req,
     }
     done(result);
   });
+  scratch.Release();
   for (Stream* s : touched) {
     std::lock_guard<std::mutex> lock(s->mu);
     s->last_seq = seq;

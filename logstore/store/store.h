@@ -110,6 +110,11 @@ class Store {
   // Validates and stores a decoded push for a tenant. `done` is called once,
   // possibly from another thread, after the accepted entries are durable.
   void Push(const std::string& tenant, PushRequestPtr req, std::function<void(PushResult)> done);
+  // The same for a request the caller keeps: `req` is read (and its
+  // structured metadata rewritten, see push::ValidatePush) only until Push
+  // returns, so the caller may clear and reuse it, and the memory its views
+  // point into, right after, while `done` is still to come.
+  void Push(const std::string& tenant, PushRequest& req, std::function<void(PushResult)> done);
 
   // Streams matching the selector with entries in [from, to), each with an
   // iterator in `dir` order. Entries identical in time and line are merged.

@@ -32,12 +32,16 @@ class RecordFramer {
   // and advances offset() past them. The caller must write the bytes of every
   // call, in order, at the offsets they were framed for.
   void AppendFramed(std::string_view record, std::string* dst);
+  // The same for the record `head` followed by `tail`, framed as one record
+  // without first copying the two together.
+  void AppendFramed(std::string_view head, std::string_view tail, std::string* dst);
 
   // The file offset the next framed byte is meant for.
   uint64_t offset() const { return offset_; }
 
  private:
-  void AppendFragment(RecordType type, std::string_view payload, std::string* dst);
+  // One fragment whose payload is a followed by b.
+  void AppendFragment(RecordType type, std::string_view a, std::string_view b, std::string* dst);
 
   uint64_t offset_;
   size_t block_offset_;  // offset_ % kBlockSize

@@ -227,10 +227,9 @@ uint64_t Wal::Append(std::string_view payload, Callback done) {
   }
   const uint64_t seq = ++last_seq_;
   if (error_.ok()) {
-    record_scratch_.clear();
-    PutFixed64(&record_scratch_, seq);
-    record_scratch_.append(payload);
-    framer_.AppendFramed(record_scratch_, &pending_);
+    char seq_bytes[kSeqSize];
+    EncodeFixed64(seq_bytes, seq);
+    framer_.AppendFramed(std::string_view(seq_bytes, kSeqSize), payload, &pending_);
     pending_max_seq_ = seq;
   }
   pending_callbacks_.push_back(std::move(done));

@@ -199,7 +199,6 @@ class Wal {
   std::string pending_;                      // GUARDED_BY(mu_)
   std::vector<Callback> pending_callbacks_;  // GUARDED_BY(mu_)
   uint64_t pending_max_seq_ = 0;             // GUARDED_BY(mu_)
-  std::string record_scratch_;               // GUARDED_BY(mu_)
   std::atomic<uint64_t> disk_bytes_{0};
 
   // Used by the syncer thread only (and by Start()/Close() when it is not

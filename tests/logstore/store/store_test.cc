@@ -7,11 +7,13 @@
 #include <map>
 #include <set>
 
+#include "common/coding.h"
 #include "common/config.h"
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/options.h"
+#include "logstore/wal/wal.h"
 
 namespace logstack::logstore {
 namespace {
@@ -311,6 +313,149 @@ TEST_F(StoreTest, FreeSpaceFloorAsAShareOfTheVolume) {
   ASSERT_TRUE(store_->EnforceRetention().ok());
   EXPECT_EQ(store_->Stats().partitions, 1u);
   EXPECT_TRUE(Read(R"({app="a"})").empty());
+  EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
+}
+
+// A WAL stream or entry count as a varint of exactly `width` bytes, as the
+// store writes them (docs/storage.md, "Write-ahead log").
+void PutPaddedVarint(std::string* dst, uint64_t v, size_t width) {
+  for (size_t i = 0; i + 1 < width; i++) {
+    dst->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  dst->push_back(static_cast<char>(v));
+}
+
+struct WalStream {
+  std::string labels;  // canonical
+  std::vector<std::pair<int64_t, std::string>> entries;
+};
+
+// A kind-1 WAL record built by hand, with counts `count_width` bytes wide (0:
+// the shortest varint, as records written before padded counts have them).
+std::string WalEntriesRecord(const std::string& tenant, const std::vector<WalStream>& streams,
+                             size_t count_width) {
+  auto put_count = [&](std::string* dst, uint64_t v) {
+    if (count_width == 0) {
+      PutVarint64(dst, v);
+    } else {
+      PutPaddedVarint(dst, v, count_width);
+    }
+  };
+  std::string r(1, '\x01');
+  PutLengthPrefixed(&r, tenant);
+  put_count(&r, streams.size());
+  for (const WalStream& s : streams) {
+    PutLengthPrefixed(&r, s.labels);
+    put_count(&r, s.entries.size());
+    int64_t prev = 0;
+    for (const auto& [ts, line] : s.entries) {
+      PutVarsint64(&r, ts - prev);
+      prev = ts;
+      PutLengthPrefixed(&r, line);
+      PutVarint64(&r, 0);
+    }
+  }
+  return r;
+}
+
+class StoreWalTest : public StoreTest {
+ protected:
+  wal::WalOptions WalOpts() {
+    wal::WalOptions wo;
+    wo.dir = "/data/wal";
+    return wo;
+  }
+
+  // Appends records to the WAL directory as a store that crashed would
+  // have left them.
+  void WriteWal(const std::vector<std::string>& records) {
+    auto w = wal::Wal::Open(&fault_, &clock_, WalOpts());
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Start().ok());
+    for (const std::string& r : records) ASSERT_TRUE((*w)->AppendSync(r).ok());
+    (*w)->Close();
+  }
+
+  // Every record payload in the WAL directory, in order.
+  std::vector<std::string> ReadWal() {
+    std::vector<std::string> out;
+    auto w = wal::Wal::Open(&fault_, &clock_, WalOpts());
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    if (!w.ok()) return out;
+    wal::ReplayStats stats;
+    Status s = (*w)->Replay(
+        [&out](uint64_t, std::string_view payload) {
+          out.emplace_back(payload);
+          return Status::Ok();
+        },
+        &stats);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(stats.corruptions, 0u);
+    return out;
+  }
+
+  // Stops the store as a crash would: nothing is flushed to chunks, so what
+  // it holds is only in the WAL.
+  void Crash() {
+    fault_.SetWriteError(IOError("simulated crash"));
+    store_.reset();
+    fault_.SetWriteError(Status::Ok());
+  }
+};
+
+// Counts written the shortest way (every record before padded counts) and
+// padded ones (5 bytes as the store writes them, and the full 10 a varint
+// may take) replay alike.
+TEST_F(StoreWalTest, ReplaysRecordsWithShortestAndPaddedCounts) {
+  const int64_t t = now();
+  WriteWal({
+      WalEntriesRecord(
+          "fake", {{R"({app="a"})", {{t, "a0"}, {t + 5, "a1"}}}, {R"({app="b"})", {{t - 2, "b0"}}}},
+          0),
+      WalEntriesRecord("fake", {{R"({app="a"})", {{t + 7, "a2"}}}}, 5),
+      WalEntriesRecord("other", {{R"({app="b"})", {{t + 1, "o0"}, {t + 2, "o1"}}}}, 10),
+  });
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})"),
+            (std::vector<std::string>{R"({app="a"} )" + std::to_string(t) + " a0",
+                                      R"({app="a"} )" + std::to_string(t + 5) + " a1",
+                                      R"({app="a"} )" + std::to_string(t + 7) + " a2"}));
+  EXPECT_EQ(Read(R"({app="b"})"),
+            std::vector<std::string>{R"({app="b"} )" + std::to_string(t - 2) + " b0"});
+  EXPECT_EQ(Read(R"({app="b"})", Direction::kForward, "other").size(), 2u);
+  EXPECT_EQ(registry_->GetCounter("logstore_wal_corruptions_total", "").Value(), 0);
+}
+
+// A push writes one record holding exactly the accepted entries: a stream
+// whose every entry is refused leaves nothing in it, a duplicate within the
+// request is dropped, and the counts are 5-byte padded varints.
+TEST_F(StoreWalTest, PushWritesOnlyAcceptedEntriesWithPaddedCounts) {
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t, "first")).status, 204);
+  auto entry = [](int64_t ts, const std::string& line) {
+    return R"([")" + std::to_string(ts) + R"(",")" + line + R"("])";
+  };
+  const std::string body = R"({"streams":[{"stream":{"app":"a"},"values":[)" +
+                           entry(t - 2 * kHour, "too late") +
+                           R"(]},{"stream":{"app":"b"},"values":[)" + entry(t + 1, "b1") + "," +
+                           entry(t + 2, "b2") + R"(]},{"stream":{"app":"c"},"values":[)" +
+                           entry(t + 3, "c1") + "," + entry(t + 3, "c1") + "]}]}";
+  PushResult r = Push(body);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message.find("entry too far behind"), std::string::npos) << r.message;
+  Crash();
+
+  std::vector<std::string> records = ReadWal();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], WalEntriesRecord("fake", {{R"({app="a"})", {{t, "first"}}}}, 5));
+  EXPECT_EQ(records[1], WalEntriesRecord("fake",
+                                         {{R"({app="b"})", {{t + 1, "b1"}, {t + 2, "b2"}}},
+                                          {R"({app="c"})", {{t + 3, "c1"}}}},
+                                         5));
+  Open();
+  EXPECT_EQ(Read(R"({app=~"a|b|c"})").size(), 4u);
   EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
 }
 

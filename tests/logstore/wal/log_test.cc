@@ -230,6 +230,47 @@ TEST_F(LogTest, FramerProducesWhatTheWriterWrites) {
   EXPECT_EQ(tail, data.substr(split));
 }
 
+// A record given as head + tail frames to the same bytes as the two joined,
+// wherever the split falls: inside a fragment, on a fragment boundary, at
+// either end, with the file offset anywhere in a block.
+TEST_F(LogTest, FramingInTwoPiecesEqualsFramingTheJoinedRecord) {
+  std::mt19937_64 rng(11);
+  const size_t frag = kBlockSize - kHeaderSize;
+  const std::vector<size_t> sizes = {0, 1, 8, 100, frag - 1, frag, frag + 1, 3 * frag + 17};
+  const std::vector<uint64_t> offsets = {0, 5, kBlockSize - kHeaderSize, kBlockSize - 3,
+                                         3 * kBlockSize + 1000};
+  for (uint64_t offset : offsets) {
+    for (size_t size : sizes) {
+      const std::string record = RandomString(&rng, size);
+      std::vector<size_t> splits = {0, size, size / 2, std::min<size_t>(8, size)};
+      if (size > frag) splits.push_back(frag);
+      if (size > frag + 1) splits.push_back(frag + 1);
+      for (size_t split : splits) {
+        RecordFramer joined(offset);
+        RecordFramer pieces(offset);
+        std::string want = "prefix";
+        std::string got = "prefix";
+        joined.AppendFramed(record, &want);
+        pieces.AppendFramed(std::string_view(record).substr(0, split),
+                            std::string_view(record).substr(split), &got);
+        ASSERT_EQ(got, want) << "offset " << offset << " size " << size << " split " << split;
+        EXPECT_EQ(pieces.offset(), joined.offset());
+      }
+    }
+  }
+  // And what it frames reads back as the joined record.
+  RecordFramer framer;
+  std::string data;
+  const std::string big = RandomString(&rng, 2 * kBlockSize + 5);
+  framer.AppendFramed("12345678", big, &data);
+  framer.AppendFramed("", "small", &data);
+  ReadResult got = ReadAll(data);
+  EXPECT_EQ(got.dropped, 0u) << Join(got.reasons);
+  ASSERT_EQ(got.records.size(), 2u);
+  EXPECT_EQ(got.records[0], "12345678" + big);
+  EXPECT_EQ(got.records[1], "small");
+}
+
 TEST_F(LogTest, WriterReopenedOnExistingFileContinuesTheBlocks) {
   std::mt19937_64 rng(4);
   std::vector<std::string> records;
