@@ -26,6 +26,13 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// The body buffer of an answered request, kept per I/O thread for the next
+// request's body: a push of ~0.3 MiB then reuses memory instead of
+// allocating it and faulting its pages in again. Only one is kept per thread,
+// and none over kMaxSpareBodyBytes, so idle connections hold no buffer.
+constexpr size_t kMaxSpareBodyBytes = 8 << 20;
+thread_local std::string spare_body;
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -393,6 +400,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // The buffer starts at the size of the header; without room, a 1 MB body
     // arrives in hundreds of tiny reads (measured: 18x the CPU per byte).
     if (buffer_.capacity() < kReadBufferSize) buffer_.reserve(kReadBufferSize);
+    auto length = parser_->content_length();
+    std::string& body = parser_->get().body();
+    if (length && *length > 0 && spare_body.capacity() > body.capacity()) {
+      body.swap(spare_body);
+      body.clear();
+    }
     stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
@@ -460,6 +473,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Send(Response r, const std::string& route) {
+    // The handler is done with the request once it has answered.
+    if (pending_ && pending_->body.capacity() <= kMaxSpareBodyBytes &&
+        pending_->body.capacity() > spare_body.capacity()) {
+      spare_body.swap(pending_->body);
+    }
     pending_.reset();
     if (r.websocket) {
       if (!upgrade_) {

@@ -169,11 +169,13 @@ StatusOr<std::string> InflateRaw(const std::string& body, size_t limit) {
 
 }  // namespace
 
+bool IsIdentityContentEncoding(std::string_view content_encoding) {
+  return content_encoding.empty() || content_encoding == "identity" || content_encoding == "snappy";
+}
+
 StatusOr<std::string> DecodeContentEncoding(std::string_view content_encoding, std::string body,
                                             size_t max_decoded_bytes) {
-  if (content_encoding.empty() || content_encoding == "identity" || content_encoding == "snappy") {
-    return body;
-  }
+  if (IsIdentityContentEncoding(content_encoding)) return body;
   // The output buffer may hold max + 1 bytes: keep that from overflowing.
   max_decoded_bytes = std::min(max_decoded_bytes, std::numeric_limits<size_t>::max() / 2);
   if (content_encoding == "gzip") return Gunzip(body, max_decoded_bytes);

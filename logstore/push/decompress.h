@@ -34,6 +34,10 @@ namespace logstack::logstore::push {
 
 inline constexpr size_t kDefaultMaxDecodedBytes = size_t{1} << 30;  // 1 GiB
 
+// True for the names whose body DecodeContentEncoding returns as it is: "",
+// "identity" and "snappy".
+bool IsIdentityContentEncoding(std::string_view content_encoding);
+
 StatusOr<std::string> DecodeContentEncoding(std::string_view content_encoding, std::string body,
                                             size_t max_decoded_bytes = kDefaultMaxDecodedBytes);
 

@@ -303,7 +303,11 @@ StatusOr<PushRequestPtr> ParseProtoPush(std::string body) {
   return req;
 }
 
-StatusOr<PushRequestPtr> DecodeProtoPush(std::string_view snappy_body, size_t max_decoded_bytes) {
+Status DecodeProtoPushInto(std::string_view snappy_body, PushRequest* req,
+                           size_t max_decoded_bytes) {
+  req->streams.clear();
+  req->metadata.clear();
+  req->arena.clear();
   size_t n = 0;
   if (!snappy::GetUncompressedLength(snappy_body.data(), snappy_body.size(), &n)) {
     return InvalidArgument("snappy: corrupt input");
@@ -312,11 +316,21 @@ StatusOr<PushRequestPtr> DecodeProtoPush(std::string_view snappy_body, size_t ma
   // A snappy element expands at most 64 bytes from 3: a larger claim is a lie,
   // refused before memory is taken for it.
   if (n / 22 > snappy_body.size()) return InvalidArgument("snappy: corrupt input");
-  std::string body(n, '\0');
-  if (!snappy::RawUncompress(snappy_body.data(), snappy_body.size(), body.data())) {
+  // Only bytes beyond the body's current size are zeroed first; snappy then
+  // overwrites all n.
+  req->body.resize(n);
+  if (!snappy::RawUncompress(snappy_body.data(), snappy_body.size(), req->body.data())) {
     return InvalidArgument("snappy: corrupt input");
   }
-  return ParseProtoPush(std::move(body));
+  Decoder decoder(req);
+  if (!decoder.Request(req->body)) return InvalidArgument(decoder.error());
+  return Status::Ok();
+}
+
+StatusOr<PushRequestPtr> DecodeProtoPush(std::string_view snappy_body, size_t max_decoded_bytes) {
+  auto req = std::make_unique<PushRequest>();
+  LOGSTACK_RETURN_IF_ERROR(DecodeProtoPushInto(snappy_body, req.get(), max_decoded_bytes));
+  return req;
 }
 
 }  // namespace logstack::logstore::push

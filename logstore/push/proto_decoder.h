@@ -50,4 +50,12 @@ StatusOr<PushRequestPtr> DecodeProtoPush(std::string_view snappy_body,
 // body.
 StatusOr<PushRequestPtr> ParseProtoPush(std::string body);
 
+// DecodeProtoPush into a request the caller keeps and reuses: *req is emptied
+// first, and the memory its body already has is reused for the decompressed
+// bytes, so a caller that decodes push after push into one request does not
+// allocate (and fault in) a new body each time. On error *req holds a partly
+// decoded request that must not be used, only decoded into again.
+Status DecodeProtoPushInto(std::string_view snappy_body, PushRequest* req,
+                           size_t max_decoded_bytes = kDefaultMaxDecodedBytes);
+
 }  // namespace logstack::logstore::push

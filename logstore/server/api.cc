@@ -14,6 +14,37 @@ namespace logstack::logstore {
 
 using namespace api_internal;  // NOLINT: this file is the API's own
 
+namespace {
+
+// A push request object per HTTP I/O thread, decoded into push after push.
+// Store::Push reads a request only while it runs, so the next push on the
+// thread may reuse it, and with it the memory of its decompressed body
+// (about 1 MiB for a batch of an agent) instead of allocating and faulting
+// in a new one. A body that grew past kMaxKeptBodyBytes for one unusually
+// large push is let go after it.
+constexpr size_t kMaxKeptBodyBytes = 8 << 20;
+thread_local PushRequestPtr thread_push_request;
+
+PushRequest& ThreadPushRequest() {
+  if (thread_push_request == nullptr) thread_push_request = std::make_unique<PushRequest>();
+  return *thread_push_request;
+}
+
+// Drops what the last push left in the thread's request (its views and
+// vectors), keeping the body's memory unless it is too large to keep.
+void ReleaseThreadPushRequest() {
+  PushRequest& req = *thread_push_request;
+  if (req.body.capacity() > kMaxKeptBodyBytes) {
+    thread_push_request.reset();
+    return;
+  }
+  req.streams.clear();
+  req.metadata.clear();
+  req.arena.clear();
+}
+
+}  // namespace
+
 struct Api::Impl {
   Impl(Clock* c, metrics::Registry* r, bool auth, int threads, int parallelism)
       : pool(std::max(1, threads)), parallelism(std::max(1, parallelism)) {
@@ -105,17 +136,28 @@ void Api::Register(http::Server* server) {
                   std::string media(ctype.substr(0, ctype.find(';')));
                   while (!media.empty() && media.back() == ' ') media.pop_back();
                   std::transform(media.begin(), media.end(), media.begin(), ::tolower);
-                  auto body = push::DecodeContentEncoding(req.GetHeader("Content-Encoding"),
-                                                          std::move(req.body));
+                  auto answer = [respond](PushResult r) {
+                    if (r.status == 204) return respond(http::Response::Empty(204));
+                    respond(Error(r.status, r.message));
+                  };
+                  std::string_view encoding = req.GetHeader("Content-Encoding");
+                  if (media != "application/json" && push::IsIdentityContentEncoding(encoding)) {
+                    // What agents send: protobuf + snappy. Decoded into this
+                    // thread's request, and the body left in place, so that
+                    // neither needs fresh memory (see ThreadPushRequest).
+                    PushRequest& scratch = ThreadPushRequest();
+                    Status st = push::DecodeProtoPushInto(req.body, &scratch);
+                    if (!st.ok()) return respond(Error(400, st.message()));
+                    store->Push(tenant, scratch, std::move(answer));
+                    return ReleaseThreadPushRequest();
+                  }
+                  auto body = push::DecodeContentEncoding(encoding, std::move(req.body));
                   if (!body.ok()) return respond(Error(400, body.status().message()));
                   StatusOr<PushRequestPtr> decoded = media == "application/json"
                                                          ? push::DecodeJsonPush(std::move(*body))
                                                          : push::DecodeProtoPush(*body);
                   if (!decoded.ok()) return respond(Error(400, decoded.status().message()));
-                  store->Push(tenant, std::move(*decoded), [respond](PushResult r) {
-                    if (r.status == 204) return respond(http::Response::Empty(204));
-                    respond(Error(r.status, r.message));
-                  });
+                  store->Push(tenant, std::move(*decoded), std::move(answer));
                 });
 
   RegisterQueryRoutes(&impl->ctx, server);
