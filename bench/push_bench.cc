@@ -17,7 +17,8 @@
 //    connection, each waiting for the 204 before sending the next.
 //    Measured: wall time of the pushes; the server's CPU time (utime + stime
 //    from /proc/<pid>/stat, before the first push and after the last answer);
-//    its peak RSS (VmHWM) after the pushes; then SIGTERM, which makes it
+//    its peak RSS (VmHWM) after the pushes; the 1-minute load average just
+//    before the pushes (the machine may be shared); then SIGTERM, which makes it
 //    flush every head chunk, and the bytes on disk: chunk files, index logs,
 //    and what is left in the WAL directory.
 // 2. WAL replay. A second data set of --wal-mb MiB is pushed to a fresh server
@@ -124,6 +125,15 @@ int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The 1-minute load average: the machine is shared, and CPU-time figures get
+// worse while others run (docs/benchmarks.md, "Machine and conditions").
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return load;
 }
 
 double SelfCpuSeconds() {
@@ -260,6 +270,7 @@ void Ingest(const Options& o, const std::string& binary) {
   TempDir dir("logstack-push-bench-");
   Server server(binary, dir.path(), o.server_flags);
   server.Start();
+  Report("load_average", LoadAverage(), "load");  // 1 min, just before the pushes
   double cpu0 = ProcessCpuSeconds(server.pid());
   double self0 = SelfCpuSeconds();
   double wall = PushAll(batches, server.port());
