@@ -10,6 +10,12 @@ namespace logstack::logstore::chunk {
 // The smallest block_meta: six one-byte varints and the fixed32 crc.
 static constexpr size_t kMinBlockMetaSize = 6 + 4;
 
+static size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) n++;
+  return n;
+}
+
 void EncodeChunkHeader(Encoding encoding, std::string* dst, uint8_t flags) {
   dst->append(kChunkMagic);
   dst->push_back(static_cast<char>(encoding));
@@ -106,6 +112,47 @@ StatusOr<ChunkFooter> DecodeChunkFooter(std::string_view chunk) {
   f.index_len = DecodeFixed32(p + 4);
   f.index_crc = crc32c::Unmask(DecodeFixed32(p + 8));
   return f;
+}
+
+void Layout2TableBuilder::AppendTo(std::string* dst) const {
+  dst->reserve(dst->size() + size());
+  PutVarint64(dst, deltas_.size());
+  PutVarint64(dst, line_lens_.size());
+  PutVarint64(dst, metadata_lens_.size());
+  dst->append(deltas_);
+  dst->append(line_lens_);
+  dst->append(metadata_lens_);
+  dst->append(metadata_);
+}
+
+size_t Layout2TableBuilder::size() const {
+  return VarintLength(deltas_.size()) + VarintLength(line_lens_.size()) +
+         VarintLength(metadata_lens_.size()) + deltas_.size() + line_lens_.size() +
+         metadata_lens_.size() + metadata_.size();
+}
+
+StatusOr<Layout2Table> SplitLayout2Table(std::string_view table) {
+  uint64_t lens[3];
+  static constexpr const char* kNames[3] = {"ts_delta", "line_len", "metadata_len"};
+  for (int i = 0; i < 3; i++) {
+    if (!GetVarint64(&table, &lens[i])) {
+      return Corruption(std::string("layout-2 table: malformed length of the ") + kNames[i] +
+                        " column");
+    }
+  }
+  Layout2Table t;
+  std::string_view* columns[3] = {&t.deltas, &t.line_lens, &t.metadata_lens};
+  for (int i = 0; i < 3; i++) {
+    if (lens[i] > table.size()) {
+      return Corruption(std::string("layout-2 table: the ") + kNames[i] + " column of " +
+                        std::to_string(lens[i]) + " bytes runs past the table (" +
+                        std::to_string(table.size()) + " bytes left)");
+    }
+    *columns[i] = table.substr(0, lens[i]);
+    table.remove_prefix(lens[i]);
+  }
+  t.metadata = table;
+  return t;
 }
 
 Status AppendLayout2Block(Encoding encoding, int level, std::string_view table,

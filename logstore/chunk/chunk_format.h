@@ -34,7 +34,8 @@ inline constexpr size_t kChunkHeaderSize = 8;
 // fixed32 block_index_offset | fixed32 block_index_len | fixed32 crc | magic (4)
 inline constexpr size_t kChunkFooterSize = 16;
 // The smallest encoded entry: ts_delta, line length and metadata length, one
-// byte each (a layout-1 entry, or a layout-2 table entry with an empty line).
+// byte each (a layout-1 entry, or a layout-2 entry's three table varints with
+// an empty line).
 inline constexpr size_t kMinEncodedEntrySize = 3;
 // The smallest stored layout-2 block: its two one-byte length varints.
 inline constexpr size_t kMinLayout2BlockSize = 2;
@@ -117,26 +118,61 @@ inline bool GetBlockEntry(std::string_view* in, uint64_t* ts_delta, std::string_
          GetLengthPrefixed(in, metadata);
 }
 
-// Appends one layout-2 table entry:
-// varint ts_delta | varint line_len | varint metadata_len | metadata.
-// Inline: it runs once per entry on the append path.
-inline void AppendTableEntry(std::string* dst, uint64_t ts_delta, size_t line_len,
-                             std::string_view metadata) {
-  char buf[30];
-  char* p = EncodeVarint64(buf, ts_delta);
-  p = EncodeVarint64(p, line_len);
-  p = EncodeVarint64(p, metadata.size());
-  dst->append(buf, static_cast<size_t>(p - buf));
-  dst->append(metadata);
-}
+// Builds the entry table of a layout-2 block, column by column:
+//   table := varint deltas_len | varint line_lens_len | varint metadata_lens_len
+//          | ts_delta* | line_len* | metadata_len* | metadata*
+// Reusable: Clear() keeps the buffers' capacity.
+class Layout2TableBuilder {
+ public:
+  void Clear() {
+    deltas_.clear();
+    line_lens_.clear();
+    metadata_lens_.clear();
+    metadata_.clear();
+  }
+  // Inline: it runs once per entry on the append path.
+  void Add(uint64_t ts_delta, size_t line_len, std::string_view metadata) {
+    PutVarint64(&deltas_, ts_delta);
+    PutVarint64(&line_lens_, line_len);
+    PutVarint64(&metadata_lens_, metadata.size());
+    metadata_.append(metadata);
+  }
+  // Appends the table to *dst.
+  void AppendTo(std::string* dst) const;
+  // The length AppendTo appends.
+  size_t size() const;
 
-// Decodes one layout-2 table entry from the front of *in, advancing it.
-// Returns false if *in does not start with a complete entry. *line_len is
-// not checked against anything: the caller checks it against the lines.
+ private:
+  std::string deltas_, line_lens_, metadata_lens_, metadata_;
+};
+
+// The four columns of a decompressed layout-2 entry table.
+struct Layout2Table {
+  std::string_view deltas;         // varint ts_delta per entry
+  std::string_view line_lens;      // varint line_len per entry
+  std::string_view metadata_lens;  // varint metadata_len per entry
+  std::string_view metadata;       // every entry's metadata, back to back
+};
+
+// Splits a decompressed layout-2 table into its columns. Returns Corruption
+// if a column length varint is malformed or the columns run past the table.
+// The columns' contents are not looked at.
+StatusOr<Layout2Table> SplitLayout2Table(std::string_view table);
+
+// Decodes the next entry's fields from the front of the columns, advancing
+// them. Returns false if a varint is malformed or the metadata runs past its
+// column. *line_len is not checked: the caller checks it against the lines.
 // Inline: it runs once per entry on the scan path.
-inline bool GetTableEntry(std::string_view* in, uint64_t* ts_delta, uint64_t* line_len,
-                          std::string_view* metadata) {
-  return GetVarint64(in, ts_delta) && GetVarint64(in, line_len) && GetLengthPrefixed(in, metadata);
+inline bool GetLayout2Entry(Layout2Table* t, uint64_t* ts_delta, uint64_t* line_len,
+                            std::string_view* metadata) {
+  uint64_t md_len;
+  if (!GetVarint64(&t->deltas, ts_delta) || !GetVarint64(&t->line_lens, line_len) ||
+      !GetVarint64(&t->metadata_lens, &md_len) || md_len > t->metadata.size()) {
+    return false;
+  }
+  *metadata = t->metadata.substr(0, md_len);
+  t->metadata.remove_prefix(md_len);
+  return true;
 }
 
 // Appends a stored layout-2 block made of a raw entry `table` and the raw

@@ -92,6 +92,7 @@ class BlockCursor {
     if (!Inflate(src_->data, src_->meta.raw_len, &buf_, "payload", &payload, status)) return false;
     if (filter != nullptr && !filter->MayMatch(payload)) return Skip(filter);
     rest_ = payload;
+    table_ = {};
     lines_ = {};
     return true;
   }
@@ -109,17 +110,33 @@ class BlockCursor {
       return false;
     }
     if (filter != nullptr && !filter->MayMatch(lines_)) return Skip(filter);
-    return Inflate(frames->table, frames->table_raw_len, &buf_, "table frame", &rest_, status);
+    std::string_view table;
+    if (!Inflate(frames->table, frames->table_raw_len, &buf_, "table frame", &table, status)) {
+      return false;
+    }
+    auto columns = SplitLayout2Table(table);
+    if (!columns.ok()) {
+      *status = columns.status().Annotate(BlockName(index_, src_->meta));
+      return false;
+    }
+    table_ = *columns;
+    rest_ = {};
+    return true;
   }
 
-  // Decodes the next entry (from rest_, and for layout 2 lines_) into *e.
+  // True while entries are left to decode: bytes of the layout-1 payload, or
+  // of the layout-2 ts_delta column (the one that sets the entry count).
+  bool More() const { return !rest_.empty() || !table_.deltas.empty(); }
+
+  // Decodes the next entry (from rest_, or for layout 2 table_ and lines_)
+  // into *e.
   // Returns false (and sets *status) if it is malformed, overruns its frame
   // or breaks the block's stated time range.
   bool Decode(EntryView* e, Status* status) {
     uint64_t delta;
     if (split_) {
       uint64_t line_len;
-      if (!GetTableEntry(&rest_, &delta, &line_len, &e->metadata)) {
+      if (!GetLayout2Entry(&table_, &delta, &line_len, &e->metadata)) {
         *status = Corruption(BlockName(index_, src_->meta) + ": malformed table entry " +
                              std::to_string(parsed_));
         return false;
@@ -162,6 +179,13 @@ class BlockCursor {
                            std::to_string(src_->meta.max_ts));
       return false;
     }
+    if (!split_) return true;
+    if (!table_.line_lens.empty() || !table_.metadata_lens.empty() || !table_.metadata.empty()) {
+      *status = Corruption(BlockName(index_, src_->meta) +
+                           ": table columns hold more than the ts_delta column's " +
+                           std::to_string(parsed_) + " entries");
+      return false;
+    }
     if (!lines_.empty()) {
       *status =
           Corruption(BlockName(index_, src_->meta) + ": line lengths add up to " +
@@ -172,11 +196,12 @@ class BlockCursor {
   }
 
   bool NextForward(Status* status) {
-    while (!rest_.empty()) {
+    while (More()) {
       if (!Decode(&entry_, status)) return false;
       if (entry_.timestamp_ns < from_) continue;
       if (entry_.timestamp_ns >= to_) {
         rest_ = {};  // sorted: nothing further is in range
+        table_ = {};
         lines_ = {};
         return false;
       }
@@ -191,7 +216,7 @@ class BlockCursor {
     all_.clear();
     all_.reserve(src_->meta.entries);
     EntryView e;
-    while (!rest_.empty()) {
+    while (More()) {
       if (!Decode(&e, status)) return false;
       all_.push_back(e);
     }
@@ -218,7 +243,8 @@ class BlockCursor {
   bool split_ = false;      // layout 2
   std::string buf_;         // decompressed payload (layout 1) or table (layout 2)
   std::string lines_buf_;   // decompressed lines frame (layout 2)
-  std::string_view rest_;   // the payload or table not decoded yet
+  std::string_view rest_;   // layout 1: the payload not decoded yet
+  Layout2Table table_;      // layout 2: the table columns not decoded yet
   std::string_view lines_;  // layout 2: the lines not returned yet
   int64_t prev_ts_ = 0;
   uint32_t parsed_ = 0;

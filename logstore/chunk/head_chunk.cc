@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 #include "logstore/chunk/chunk_reader.h"
 
@@ -38,7 +39,11 @@ ChunkOptions Clamp(ChunkOptions opts) {
 }
 
 // Reused across cuts so that cutting a block does not allocate.
-std::string& TableScratch() {
+Layout2TableBuilder& TableScratch() {
+  thread_local Layout2TableBuilder scratch;
+  return scratch;
+}
+std::string& TableBytesScratch() {
   thread_local std::string scratch;
   return scratch;
 }
@@ -136,6 +141,8 @@ bool HeadChunk::InClosedBlock(size_t i, int64_t ts, std::string_view line) {
     // First out-of-order write into this block's range: fingerprint it once.
     dedup.all_built = true;
     dedup.all.reserve(block.meta.entries);
+    // [min_ts, INT64_MAX) misses entries at INT64_MAX; they are the block's
+    // max_ts, which the tail above answers for.
     std::vector<BlockSource> source = {BlockSource{block.meta, block.data, opts_.encoding,
                                                    /*verify_crc=*/false, BlockLayout::kSplit}};
     EntryIteratorPtr it =
@@ -168,21 +175,23 @@ void HeadChunk::CutBlock() {
   if (open_entries_.empty()) return;
   std::vector<uint32_t> order = SortedOpenEntries(open_min_ts_, open_max_ts_);
 
-  std::string& table = TableScratch();
+  Layout2TableBuilder& columns = TableScratch();
+  std::string& table = TableBytesScratch();
   std::string& lines = LinesScratch();
+  columns.Clear();
   table.clear();
   lines.clear();
-  table.reserve(open_entries_.size() * 6);
   lines.reserve(open_raw_);
   int64_t prev = open_entries_[order.front()].ts;
   for (uint32_t i : order) {
     const OpenEntry& e = open_entries_[i];
-    AppendTableEntry(&table, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), e.line_len,
-                     MetadataOf(e));
+    columns.Add(static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), e.line_len,
+                MetadataOf(e));
     lines.append(LineOf(e));
     trigrams_.AddLine(LineOf(e));
     prev = e.ts;
   }
+  columns.AppendTo(&table);
 
   auto block = std::make_shared<ClosedBlock>();
   Status st = AppendLayout2Block(opts_.encoding, opts_.level, table, lines, &block->data);
@@ -270,25 +279,30 @@ EntryIteratorPtr HeadChunk::Iterator(int64_t from, int64_t to, Direction dir) co
     }
     std::vector<uint32_t> order = SortedOpenEntries(from, to - 1);  // from < to
     if (!order.empty()) {
-      std::string table, lines;
-      table.reserve(order.size() * 6);
+      // Layout 2, uncompressed: the lengths, the table, then the lines
+      // copied once, straight from the open block.
+      Layout2TableBuilder columns;
+      size_t line_bytes = 0;
       int64_t prev = open_entries_[order.front()].ts;
       for (uint32_t i : order) {
         const OpenEntry& e = open_entries_[i];
-        AppendTableEntry(&table, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev),
-                         e.line_len, MetadataOf(e));
-        lines.append(LineOf(e));
+        columns.Add(static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev), e.line_len,
+                    MetadataOf(e));
+        line_bytes += e.line_len;
         prev = e.ts;
       }
+      const size_t table_size = columns.size();
       std::string& p = snap->open_block;
-      Status st = AppendLayout2Block(Encoding::kNone, 0, table, lines, &p);
-      assert(st.ok() && "storing a block uncompressed cannot fail");
-      (void)st;
+      p.reserve(20 + table_size + line_bytes);  // 20: two varints at most
+      PutVarint64(&p, table_size);
+      PutVarint64(&p, table_size);
+      columns.AppendTo(&p);
+      for (uint32_t i : order) p.append(LineOf(open_entries_[i]));
       BlockMeta m;
       m.min_ts = open_entries_[order.front()].ts;
       m.max_ts = open_entries_[order.back()].ts;
       m.entries = static_cast<uint32_t>(order.size());
-      m.raw_len = static_cast<uint32_t>(table.size() + lines.size());
+      m.raw_len = static_cast<uint32_t>(table_size + line_bytes);
       m.compressed_len = static_cast<uint32_t>(p.size());
       // Last: the open block arrived after every closed block.
       sources.push_back(

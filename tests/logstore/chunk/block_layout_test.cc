@@ -141,17 +141,38 @@ struct Layout2Parts {
   std::string lines;
 };
 
-Layout2Parts Layout2PartsOf(const std::vector<Entry>& sorted) {
-  Layout2Parts p;
+// The columns of a layout-2 block, spelled out from the format (not from the
+// writer's code), so that a test can damage any one of them.
+struct Layout2Columns {
+  std::string deltas, line_lens, metadata_lens, metadatas, lines;
+
+  Layout2Parts Parts() const {
+    Layout2Parts p;
+    PutVarint64(&p.table, deltas.size());
+    PutVarint64(&p.table, line_lens.size());
+    PutVarint64(&p.table, metadata_lens.size());
+    p.table += deltas + line_lens + metadata_lens + metadatas;
+    p.lines = lines;
+    return p;
+  }
+};
+
+Layout2Columns Layout2ColumnsOf(const std::vector<Entry>& sorted) {
+  Layout2Columns c;
   int64_t prev = sorted.front().ts;
   for (const Entry& e : sorted) {
-    PutVarint64(&p.table, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev));
-    PutVarint64(&p.table, e.line.size());
-    PutLengthPrefixed(&p.table, e.metadata);
-    p.lines += e.line;
+    PutVarint64(&c.deltas, static_cast<uint64_t>(e.ts) - static_cast<uint64_t>(prev));
+    PutVarint64(&c.line_lens, e.line.size());
+    PutVarint64(&c.metadata_lens, e.metadata.size());
+    c.metadatas += e.metadata;
+    c.lines += e.line;
     prev = e.ts;
   }
-  return p;
+  return c;
+}
+
+Layout2Parts Layout2PartsOf(const std::vector<Entry>& sorted) {
+  return Layout2ColumnsOf(sorted).Parts();
 }
 
 // A stored layout-2 block from raw parts, spelled out from the format (not
@@ -266,15 +287,19 @@ TEST_P(BlockLayoutTest, HeadChunkWritesLayout2AndReadsItBack) {
     ASSERT_TRUE(Decompress(GetParam(), stored.substr(0, table_stored), table_raw, &table).ok());
     ASSERT_TRUE(
         Decompress(GetParam(), stored.substr(table_stored), m.raw_len - table_raw, &lines).ok());
-    std::string_view t = table;
+    auto columns = SplitLayout2Table(table);
+    ASSERT_TRUE(columns.ok()) << columns.status().ToString();
     uint64_t entries = 0, line_bytes = 0;
     uint64_t delta, line_len;
     std::string_view md;
-    while (!t.empty()) {
-      ASSERT_TRUE(GetTableEntry(&t, &delta, &line_len, &md));
+    while (!columns->deltas.empty()) {
+      ASSERT_TRUE(GetLayout2Entry(&*columns, &delta, &line_len, &md));
       line_bytes += line_len;
       entries++;
     }
+    EXPECT_TRUE(columns->line_lens.empty());
+    EXPECT_TRUE(columns->metadata_lens.empty());
+    EXPECT_TRUE(columns->metadata.empty());
     EXPECT_EQ(entries, m.entries);
     EXPECT_EQ(line_bytes, lines.size());
     lines_total += lines.size();
@@ -380,47 +405,70 @@ TEST_P(BlockLayoutTest, DamagedLayout2BlocksAreCorruption) {
     BlockMeta m = meta;
     m.raw_len = static_cast<uint32_t>(p.table.size() + p.lines.size());
     if (entries) m.entries = *entries;
-    cases.push_back({what, Layout2Stored(enc, p), m, want});
+    cases.push_back({what, Layout2Stored(enc, p, std::nullopt, std::nullopt), m, want});
   };
+  const Layout2Columns cols = Layout2ColumnsOf(sorted);
+  ASSERT_FALSE(cols.metadatas.empty());
   {
-    // The table stops in the middle of its last entry.
-    Layout2Parts p = good;
-    p.table.resize(p.table.size() - 1 - sorted.back().metadata.size());
-    p.table.push_back('\x85');  // a varint that never ends
-    with_parts("truncated table", p, "malformed table entry");
+    Layout2Columns c = cols;
+    c.metadatas.pop_back();  // the last entry with metadata runs past its column
+    with_parts("metadata column one byte short", c.Parts(), "malformed table entry");
   }
   {
-    Layout2Parts p = good;
-    p.table.pop_back();  // the last entry's metadata (or its length) is cut short
-    with_parts("table one byte short", p, "");
+    Layout2Columns c = cols;
+    c.metadatas += "x";
+    with_parts("metadata column one byte long", c.Parts(), "table columns hold more");
+  }
+  {
+    Layout2Columns c = cols;
+    PutVarint64(&c.line_lens, 0);  // one line length more than entries
+    with_parts("line_len column longer than the ts_delta column", c.Parts(),
+               "table columns hold more");
+  }
+  {
+    Layout2Columns c = cols;
+    c.metadata_lens.pop_back();  // the last entry has no metadata length
+    with_parts("metadata_len column short", c.Parts(), "malformed table entry 59");
+  }
+  {
+    // The table stops inside its line_len column, whose stated length runs
+    // past the table's end.
+    Layout2Parts p = cols.Parts();
+    p.table.resize(p.table.size() - cols.metadatas.size() - cols.metadata_lens.size() - 1);
+    with_parts("truncated table", p, "line_len column of");
+  }
+  {
+    Layout2Parts p;
+    p.table = std::string(4, '\x80');  // a column length varint that never ends
+    p.lines = cols.lines;
+    with_parts("bad column length varint", p, "malformed length of the ts_delta column");
   }
   {
     // The last line claims more bytes than the lines frame has left.
-    Layout2Parts p = Layout2PartsOf(sorted);
-    p.lines.pop_back();
-    with_parts("line lengths past the lines frame", p, "past the end of the lines frame");
+    Layout2Columns c = cols;
+    c.lines.pop_back();
+    with_parts("line lengths past the lines frame", c.Parts(), "past the end of the lines frame");
   }
   {
-    Layout2Parts p = good;
-    p.lines += "extra";
-    with_parts("line lengths short of the lines frame", p, "less than the lines frame holds");
+    Layout2Columns c = cols;
+    c.lines += "extra";
+    with_parts("line lengths short of the lines frame", c.Parts(),
+               "less than the lines frame holds");
   }
   with_parts("entry count too big", good, "index says 61", 61);
   with_parts("entry count too small", good, "index says 59", 59);
   {
-    Layout2Parts p = good;
-    p.table += std::string(11, '\xff');  // an 11-byte varint
-    with_parts("bad varint in the table", p, "malformed table entry");
+    Layout2Columns c = cols;
+    c.deltas += std::string(11, '\xff');  // an 11-byte varint
+    with_parts("bad varint in the ts_delta column", c.Parts(), "malformed table entry 60");
   }
   {
     // A ts_delta that runs past max_ts.
-    Layout2Parts p = good;
-    std::string extra;
-    PutVarint64(&extra, 1);
-    PutVarint64(&extra, 0);
-    PutVarint64(&extra, 0);
-    p.table += extra;
-    with_parts("entry past max_ts", p, "past the block's max_ts", 61);
+    Layout2Columns c = cols;
+    PutVarint64(&c.deltas, 1);
+    PutVarint64(&c.line_lens, 0);
+    PutVarint64(&c.metadata_lens, 0);
+    with_parts("entry past max_ts", c.Parts(), "past the block's max_ts", 61);
   }
   cases.push_back({"table frame past the block",
                    Layout2Stored(enc, good, std::nullopt, uint64_t{1} << 30), meta,
@@ -590,15 +638,19 @@ INSTANTIATE_TEST_SUITE_P(AllEncodings, BlockLayoutTest,
 TEST(BlockLayout2HandMadeTest, MatchesTheDocumentedFormat) {
   // docs/storage.md, block layout 2, encoding none:
   //   block := varint table_raw_len | varint table_stored_len | table | lines
-  //   table_entry := varint ts_delta | varint line_len | varint metadata_len | metadata
+  //   table := varint deltas_len | varint line_lens_len | varint metadata_lens_len
+  //          | deltas | line_lens | metadata_lens | metadatas
+  // Entries: ts -3 "hello"; ts 4 "wor\0\nld" with 3 bytes of metadata; ts 4 "".
   const std::string table(
-      "\x00\x05\x00"              // ts -3, "hello", no metadata
-      "\x07\x07\x03\x01\x00\x00"  // ts 4, "wor\0\nld", 3 bytes metadata
-      "\x00\x00\x00",             // ts 4, "", no metadata
-      12);
+      "\x03\x03\x03"   // three columns of 3 bytes
+      "\x00\x07\x00"   // ts_delta
+      "\x05\x07\x00"   // line_len
+      "\x00\x03\x00"   // metadata_len
+      "\x01\x00\x00",  // metadata
+      15);
   const std::string lines("hellowor\0\nld", 12);
-  std::string stored = std::string("\x0c\x0c", 2) + table + lines;
-  BlockMeta meta{.min_ts = -3, .max_ts = 4, .entries = 3, .raw_len = 24};
+  std::string stored = std::string("\x0f\x0f", 2) + table + lines;
+  BlockMeta meta{.min_ts = -3, .max_ts = 4, .entries = 3, .raw_len = 27};
   auto reader = ChunkReader::Open(Assemble(Encoding::kNone, kChunkFlagLayout2, {{stored, meta}}));
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   Status st;
