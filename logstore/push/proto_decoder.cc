@@ -231,7 +231,7 @@ class Decoder {
       int32_t field;
       int wire;
       if (!in.Tag(&field, &wire)) return false;
-      uint64_t v;
+      uint64_t v = 0;
       switch (field) {
         case 1:
           if (!in.Expect(wire, kVarint, "Seconds") || !in.Varint(&v)) return false;

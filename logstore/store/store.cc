@@ -79,7 +79,11 @@ thread_local PushScratch push_scratch;
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 std::string PartitionDirName(int64_t start_ns) {
-  return "p" + std::to_string(start_ns / 1'000'000'000);
+  // Not "p" + std::to_string(...): GCC 12 at -O3 warns about that
+  // (a false -Wrestrict), which -Werror turns into an error.
+  std::string name(1, 'p');
+  name += std::to_string(start_ns / 1'000'000'000);
+  return name;
 }
 
 std::string EncodeChunkRef(const std::string& labels, const ChunkRef& r) {
