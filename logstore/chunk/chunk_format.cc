@@ -168,7 +168,7 @@ Status AppendLayout2Block(Encoding encoding, int level, std::string_view table,
   // Reused across blocks so that cutting a block does not allocate.
   thread_local std::string table_frame, lines_frame;
   LOGSTACK_RETURN_IF_ERROR(Compress(encoding, level, table, &table_frame));
-  LOGSTACK_RETURN_IF_ERROR(Compress(encoding, level, lines, &lines_frame));
+  LOGSTACK_RETURN_IF_ERROR(Compress(encoding, level, lines, &lines_frame, FrameKind::kLines));
   PutVarint64(dst, table.size());
   PutVarint64(dst, table_frame.size());
   dst->reserve(dst->size() + table_frame.size() + lines_frame.size());

@@ -90,7 +90,8 @@ StatusOr<Encoding> ParseEncoding(std::string_view name) {
                          "\" (want none, snappy or zstd)");
 }
 
-Status Compress(Encoding encoding, int level, std::string_view in, std::string* out) {
+Status Compress(Encoding encoding, int level, std::string_view in, std::string* out,
+                FrameKind kind) {
   switch (encoding) {
     case Encoding::kNone:
       out->assign(in);
@@ -108,7 +109,19 @@ Status Compress(Encoding encoding, int level, std::string_view in, std::string* 
       ZSTD_CCtx* cctx = ThreadCCtx();
       if (cctx == nullptr) return Internal("ZSTD_createCCtx failed");
       out->resize(ZSTD_compressBound(in.size()));
-      size_t n = ZSTD_compressCCtx(cctx, out->data(), out->size(), in.data(), in.size(), level);
+      size_t n;
+      if (kind == FrameKind::kLines && level >= 1 && level <= 4) {
+        // ZSTD_compressCCtx ignores these parameters, so they never leak into
+        // another frame compressed with this thread's context.
+        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+        if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, 6);
+        if (!ZSTD_isError(n)) {
+          n = ZSTD_compress2(cctx, out->data(), out->size(), in.data(), in.size());
+        }
+      } else {
+        n = ZSTD_compressCCtx(cctx, out->data(), out->size(), in.data(), in.size(), level);
+      }
       if (ZSTD_isError(n)) {
         return Internal(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
       }

@@ -30,10 +30,22 @@ std::string_view EncodingName(Encoding encoding);
 // the accepted values, for anything else.
 StatusOr<Encoding> ParseEncoding(std::string_view name);
 
+// What a frame holds, so that the encoder can be tuned to it. The bytes a
+// frame decodes to, and how they are decoded, do not depend on it.
+enum class FrameKind : uint8_t {
+  kGeneric,
+  // Log lines back to back (a layout-2 lines frame). zstd levels 1 to 4 use
+  // a minimum match of 6 bytes, level 1's own: on log text zstd's shorter
+  // minimum matches at levels 2 to 4 (4 at level 3) both compress worse and
+  // decompress slower (docs/benchmarks.md, chunk_bench).
+  kLines,
+};
+
 // Replaces *out with `in` compressed by `encoding`. `level` is zstd's level
 // (negative levels allowed) and is ignored by the other encodings.
 // Returns InvalidArgument for an unknown encoding or a level zstd rejects.
-Status Compress(Encoding encoding, int level, std::string_view in, std::string* out);
+Status Compress(Encoding encoding, int level, std::string_view in, std::string* out,
+                FrameKind kind = FrameKind::kGeneric);
 
 // Replaces *out with the decompressed form of `in`, which must be exactly
 // `raw_len` bytes. Returns Corruption if `in` does not decode or its length
