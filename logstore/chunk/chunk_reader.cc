@@ -129,9 +129,8 @@ class BlockCursor {
   bool More() const { return !rest_.empty() || !table_.deltas.empty(); }
 
   // Decodes the next entry (from rest_, or for layout 2 table_ and lines_)
-  // into *e.
-  // Returns false (and sets *status) if it is malformed, overruns its frame
-  // or breaks the block's stated time range.
+  // into *e. Returns false (and sets *status) if it is malformed, overruns
+  // its frame or breaks the block's stated time range.
   bool Decode(EntryView* e, Status* status) {
     uint64_t delta;
     if (split_) {
