@@ -147,9 +147,11 @@ void Api::Register(http::Server* server) {
                     // neither needs fresh memory (see ThreadPushRequest).
                     PushRequest& scratch = ThreadPushRequest();
                     Status st = push::DecodeProtoPushInto(req.body, &scratch);
-                    if (!st.ok()) return respond(Error(400, st.message()));
-                    store->Push(tenant, scratch, std::move(answer));
-                    return ReleaseThreadPushRequest();
+                    if (st.ok()) store->Push(tenant, scratch, std::move(answer));
+                    // Also after a bad body, which may have grown it past the limit.
+                    ReleaseThreadPushRequest();
+                    if (!st.ok()) respond(Error(400, st.message()));
+                    return;
                   }
                   auto body = push::DecodeContentEncoding(encoding, std::move(req.body));
                   if (!body.ok()) return respond(Error(400, body.status().message()));
