@@ -44,6 +44,34 @@ TEST(TrigramFilterTest, NoFalseNegativesAtAnySize) {
   }
 }
 
+// The bitmap is the one docs/storage.md defines, bit for bit, whatever the
+// line's length (the builder reads eight bytes at a time, then byte by byte).
+TEST(TrigramFilterTest, BitsAreExactlyTheDocumentedOnes) {
+  std::mt19937 rng(7);
+  TrigramFilterBuilder b;
+  const int log2 = 18;  // a big enough chunk gets the full map, unfolded
+  std::string want((size_t{1} << log2) / 8, '\0');
+  for (size_t len = 0; len < 70; ++len) {
+    for (int copy = 0; copy < 3; ++copy) {
+      std::string line;
+      for (size_t i = 0; i < len; ++i) line += static_cast<char>(rng() & 0xFF);
+      b.AddLine(line);
+      for (size_t i = 0; i + 3 <= line.size(); ++i) {
+        uint32_t t = static_cast<unsigned char>(line[i]) |
+                     static_cast<uint32_t>(static_cast<unsigned char>(line[i + 1])) << 8 |
+                     static_cast<uint32_t>(static_cast<unsigned char>(line[i + 2])) << 16;
+        uint32_t bit = (t * 0x9E3779B1u) >> (32 - log2);
+        want[bit / 8] = static_cast<char>(want[bit / 8] | (1 << (bit % 8)));
+      }
+    }
+  }
+  std::string enc;
+  b.EncodeTo(uint64_t{1} << 30, &enc);
+  ASSERT_EQ(enc.size(), want.size() + 5);
+  EXPECT_EQ(static_cast<int>(enc[want.size()]), log2);
+  EXPECT_TRUE(enc.compare(0, want.size(), want) == 0);
+}
+
 TEST(TrigramFilterTest, RulesOutAbsentLiterals) {
   TrigramFilterBuilder b;
   for (int i = 0; i < 1000; ++i) {
