@@ -26,6 +26,7 @@
 #include "logstore/chunk/chunk_format.h"
 #include "logstore/chunk/chunk_reader.h"
 #include "logstore/chunk/head_chunk.h"
+#include "tests/logstore/chunk/test_entries.h"
 
 namespace {
 
@@ -33,15 +34,9 @@ namespace chunk = logstack::logstore::chunk;
 using logstack::StatusCode;
 using logstack::logstore::Direction;
 
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-
-struct Entry {
-  int64_t ts;
-  std::string line;
-  std::string metadata;
-  bool operator==(const Entry&) const = default;
-};
+using logstack::logstore::chunk::testing::Entry;
+using logstack::logstore::chunk::testing::kMax;
+using logstack::logstore::chunk::testing::kMin;
 
 // Reads one direction; aborts on anything a reader must never do.
 std::vector<Entry> ReadAll(const chunk::ChunkReader& reader, int64_t from, int64_t to,

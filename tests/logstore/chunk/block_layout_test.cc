@@ -18,33 +18,15 @@
 #include "logstore/chunk/compression.h"
 #include "logstore/chunk/head_chunk.h"
 #include "logstore/model/types.h"
+#include "tests/logstore/chunk/test_entries.h"
 
 namespace logstack::logstore::chunk {
 namespace {
 
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-
-struct Entry {
-  int64_t ts;
-  std::string line;
-  std::string metadata;
-  bool operator==(const Entry&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Entry& e) {
-  return os << "{" << e.ts << ", " << e.line.size() << "B line, " << e.metadata.size() << "B md}";
-}
-
-std::vector<Entry> Drain(EntryIterator& it, Status* status) {
-  std::vector<Entry> out;
-  while (it.Next()) {
-    const EntryView& e = it.entry();
-    out.push_back({e.timestamp_ns, std::string(e.line), std::string(e.metadata)});
-  }
-  *status = it.status();
-  return out;
-}
+using testing::Drain;
+using testing::Entry;
+using testing::kMax;
+using testing::kMin;
 
 // Lines a format must not trip over: empty, '\n' and NUL inside and at the
 // ends, bytes >= 0x80, lines that look like varints, and long ones; some

@@ -10,32 +10,20 @@
 
 #include "logstore/chunk/chunk_reader.h"
 #include "logstore/model/types.h"
+#include "tests/logstore/chunk/test_entries.h"
 
 namespace logstack::logstore::chunk {
 namespace {
 
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-
-struct Entry {
-  int64_t ts;
-  std::string line;
-  std::string metadata;
-  bool operator==(const Entry&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Entry& e) {
-  return os << "{" << e.ts << ", \"" << e.line << "\", " << e.metadata.size() << "B md}";
-}
+using testing::Entry;
+using testing::kMax;
+using testing::kMin;
 
 // Drains `it`, checking that it ended without an error.
 std::vector<Entry> Drain(EntryIterator& it) {
-  std::vector<Entry> out;
-  while (it.Next()) {
-    const EntryView& e = it.entry();
-    out.push_back({e.timestamp_ns, std::string(e.line), std::string(e.metadata)});
-  }
-  EXPECT_TRUE(it.status().ok()) << it.status().ToString();
+  Status st;
+  std::vector<Entry> out = testing::Drain(it, &st);
+  EXPECT_TRUE(st.ok()) << st.ToString();
   return out;
 }
 
