@@ -132,31 +132,60 @@ void Registry::AddCounterFunction(const std::string& name, const std::string& he
   GetSeries(name, help, Kind::kCounter, labels).fn = std::move(fn);
 }
 
-std::string Registry::Render() const {
+void Registry::AddScrapeHook(std::function<void()> hook) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string out;
-  for (const auto& [name, fam] : families_) {
-    const char* type = fam.kind == Kind::kCounter ? "counter"
-                       : fam.kind == Kind::kGauge ? "gauge"
-                                                  : "histogram";
-    out += "# HELP " + name + " " + fam.help + "\n";
-    out += "# TYPE " + name + " " + type + "\n";
-    for (const auto& [key, s] : fam.series) {
-      if (s.histogram) {
-        auto counts = s.histogram->CumulativeCounts();
-        const auto& b = s.histogram->bounds();
-        for (size_t i = 0; i <= b.size(); i++) {
-          std::string le = i < b.size() ? FormatValue(b[i]) : "+Inf";
-          out += name + "_bucket" + RenderLabels(s.labels, "le", le) + " " +
-                 std::to_string(counts[i]) + "\n";
-        }
-        out += name + "_sum" + key + " " + FormatValue(s.histogram->Sum()) + "\n";
-        out += name + "_count" + key + " " + std::to_string(s.histogram->Count()) + "\n";
-        continue;
-      }
-      double v = s.fn ? s.fn() : s.counter ? s.counter->Value() : s.gauge ? s.gauge->Value() : 0;
-      out += name + key + " " + FormatValue(v) + "\n";
+  hooks_.push_back(std::move(hook));
+}
+
+std::string Registry::Render() const {
+  // What to render, collected under the lock; the hooks and functions run
+  // after it is released (see the lock order in the header). Series live in
+  // map nodes that are never erased, so the pointers stay valid.
+  struct Row {
+    const std::string* name;
+    const Family* family;
+    const std::string* key;
+    const Series* series;
+    std::function<double()> fn;  // a copy: AddGaugeFunction may replace it meanwhile
+  };
+  std::vector<std::function<void()>> hooks;
+  std::vector<Row> rows;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hooks = hooks_;
+    for (const auto& [name, fam] : families_) {
+      for (const auto& [key, s] : fam.series) rows.push_back({&name, &fam, &key, &s, s.fn});
     }
+  }
+  for (const auto& hook : hooks) hook();
+
+  std::string out;
+  const std::string* family_name = nullptr;
+  for (const Row& r : rows) {
+    const std::string& name = *r.name;
+    if (family_name != r.name) {
+      family_name = r.name;
+      const char* type = r.family->kind == Kind::kCounter ? "counter"
+                         : r.family->kind == Kind::kGauge ? "gauge"
+                                                          : "histogram";
+      out += "# HELP " + name + " " + r.family->help + "\n";
+      out += "# TYPE " + name + " " + type + "\n";
+    }
+    const Series& s = *r.series;
+    if (s.histogram) {
+      auto counts = s.histogram->CumulativeCounts();
+      const auto& b = s.histogram->bounds();
+      for (size_t i = 0; i <= b.size(); i++) {
+        std::string le = i < b.size() ? FormatValue(b[i]) : "+Inf";
+        out += name + "_bucket" + RenderLabels(s.labels, "le", le) + " " +
+               std::to_string(counts[i]) + "\n";
+      }
+      out += name + "_sum" + *r.key + " " + FormatValue(s.histogram->Sum()) + "\n";
+      out += name + "_count" + *r.key + " " + std::to_string(s.histogram->Count()) + "\n";
+      continue;
+    }
+    double v = r.fn ? r.fn() : s.counter ? s.counter->Value() : s.gauge ? s.gauge->Value() : 0;
+    out += name + *r.key + " " + FormatValue(v) + "\n";
   }
   return out;
 }

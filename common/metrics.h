@@ -8,6 +8,11 @@
 // hot paths cache the reference instead of looking it up per event.
 //
 // Thread safety: everything is safe to call from any thread.
+//
+// Lock order: the registry's mutex is a leaf. Nothing runs under it but the
+// registry's own bookkeeping: gauge and counter functions and scrape hooks are
+// called by Render() after it is released. So they may take their owner's
+// locks, and their owner may create or update metrics while holding its own.
 
 #include <atomic>
 #include <functional>
@@ -84,7 +89,14 @@ class Registry {
   void AddCounterFunction(const std::string& name, const std::string& help,
                           const LabelPairs& labels, std::function<double()> fn);
 
-  // The text exposition format, families sorted by name.
+  // Runs `hook` at the start of every Render(), before any function is read
+  // and outside the registry's lock: a module whose statistics cost a walk
+  // over its state takes one snapshot there and sets plain gauges from it,
+  // instead of one walk per gauge function.
+  void AddScrapeHook(std::function<void()> hook);
+
+  // The text exposition format, families sorted by name. Runs the scrape
+  // hooks, then reads every series.
   std::string Render() const;
 
  private:
@@ -105,7 +117,8 @@ class Registry {
                     const LabelPairs& labels);
 
   mutable std::mutex mu_;
-  std::map<std::string, Family> families_;
+  std::map<std::string, Family> families_;      // GUARDED_BY(mu_); series are never erased
+  std::vector<std::function<void()>> hooks_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace logstack::metrics
