@@ -28,9 +28,7 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
   return x;
 }
 
-uint64_t Fingerprint(int64_t ts, std::string_view line) {
-  return Mix(std::hash<std::string_view>{}(line) ^ Mix(static_cast<uint64_t>(ts)));
-}
+uint64_t Fingerprint(int64_t ts, std::string_view line) { return EntryFingerprint(ts, line); }
 
 ChunkOptions Clamp(ChunkOptions opts) {
   opts.level = std::clamp(opts.level, ZSTD_minCLevel(), ZSTD_maxCLevel());
@@ -53,6 +51,15 @@ std::string& LinesScratch() {
 }
 
 }  // namespace
+
+uint64_t EntryFingerprint(int64_t ts, std::string_view line) {
+  return Mix(std::hash<std::string_view>{}(line) ^ Mix(static_cast<uint64_t>(ts)));
+}
+
+bool HeadChunk::Contains(int64_t ts, std::string_view line) {
+  if (empty() || ts < min_ts_ || ts > max_ts_) return false;
+  return IsDuplicate(ts, line);
+}
 
 Status ValidateChunkOptions(const ChunkOptions& opts) {
   if (!IsValidEncoding(static_cast<uint8_t>(opts.encoding))) {

@@ -47,6 +47,10 @@ struct ChunkOptions {
 // encoding, a level zstd accepts and 1 KiB <= block_size <= 64 MiB.
 Status ValidateChunkOptions(const ChunkOptions& opts);
 
+// A 64-bit fingerprint of an entry's timestamp and line, for duplicate
+// checks within this process (not stable across builds: never store it).
+uint64_t EntryFingerprint(int64_t ts, std::string_view line);
+
 class HeadChunk {
  public:
   // Out-of-range levels are clamped and block_size is clamped to the range
@@ -62,6 +66,10 @@ class HeadChunk {
   // it. The bytes are copied. REQUIRES: line.size() + encoded_metadata.size()
   // < 2 GiB.
   bool Append(int64_t ts, std::string_view line, std::string_view encoded_metadata);
+
+  // Returns true iff an entry with this timestamp and line is stored here
+  // (by the comparison the file comment describes).
+  bool Contains(int64_t ts, std::string_view line);
 
   // Sorts the open block by timestamp (ties keep arrival order) and
   // compresses it into a closed block. Does nothing if it is empty.

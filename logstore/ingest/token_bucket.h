@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace logstack::logstore {
+namespace logstack::logstore::ingest {
 
 class TokenBucket {
  public:
@@ -42,4 +42,4 @@ class TokenBucket {
   int64_t last_ns_ = 0;
 };
 
-}  // namespace logstack::logstore
+}  // namespace logstack::logstore::ingest

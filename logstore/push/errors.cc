@@ -1,5 +1,11 @@
 #include "logstore/push/errors.h"
 
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "logstore/push/gotime.h"
+
 namespace logstack::logstore::push {
 
 std::string_view DiscardReasonName(DiscardReason reason) {
@@ -115,6 +121,75 @@ Status PushErrors::ToStatus() const {
   if (total_ == 0) return Status::Ok();
   if (HttpStatus() == 429) return ResourceExhausted(Message());
   return InvalidArgument(Message());
+}
+
+namespace {
+
+// Sizes as Loki prints them (go-humanize style units): "64KB", "50KB", "3MB".
+std::string FormatKB(double bytes) {
+  char buf[32];
+  double kb = bytes / 1024.0;
+  if (kb >= 1024) {
+    std::snprintf(buf, sizeof buf, "%.0fMB", kb / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0fKB", kb);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string IngestionRateLimitedMessage(std::string_view tenant, double limit_bytes_per_sec,
+                                        size_t entries, uint64_t bytes) {
+  char msg[512];
+  std::snprintf(msg, sizeof msg,
+                "Ingestion rate limit exceeded for user %.*s (limit: %.0f bytes/sec) while "
+                "attempting to ingest '%zu' lines totaling '%" PRIu64
+                "' bytes, reduce log volume or contact your Loki administrator to see if the "
+                "limit can be increased",
+                static_cast<int>(std::min<size_t>(tenant.size(), 256)), tenant.data(),
+                limit_bytes_per_sec, entries, bytes);
+  return msg;
+}
+
+std::string StreamLimitMessage(std::string_view labels, std::string_view tenant) {
+  std::string m = "Maximum active stream limit exceeded when trying to create stream ";
+  m += labels;
+  m += ", reduce the number of active streams (reduce labels or reduce label values), or "
+       "contact your Loki administrator to see if the limit can be increased, user: '";
+  m += tenant;
+  m += "'";
+  return m;
+}
+
+std::string TooFarBehindMessage(int64_t ts, int64_t oldest_acceptable) {
+  return "entry with timestamp " + FormatGoTime(ts) +
+         " ignored, reason: 'entry too far behind, entry timestamp is: " + FormatRfc3339(ts) +
+         ", oldest acceptable timestamp is: " + FormatRfc3339(oldest_acceptable) + "'";
+}
+
+std::string PerStreamRateLimitedMessage(int64_t ts, uint64_t limit_bytes_per_sec,
+                                        std::string_view labels, double entry_bytes) {
+  std::string m = "entry with timestamp " + FormatGoTime(ts) +
+                  " ignored, reason: 'Per stream rate limit exceeded (limit: " +
+                  FormatKB(static_cast<double>(limit_bytes_per_sec)) +
+                  "/sec) while attempting to ingest for stream '";
+  m += labels;
+  m += "' totaling " + FormatKB(entry_bytes) +
+       ", consider splitting a stream via additional labels or contact your Loki administrator "
+       "to see if the limit can be increased'";
+  return m;
+}
+
+std::string IgnoredEntriesMessage(std::string_view first, std::string_view tenant, size_t ignored,
+                                  size_t total, std::string_view labels) {
+  std::string m(first);
+  m += ",\nuser '";
+  m += tenant;
+  m += "', total ignored: " + std::to_string(ignored) + " out of " + std::to_string(total) +
+       " for stream: ";
+  m += labels;
+  return m;
 }
 
 }  // namespace logstack::logstore::push

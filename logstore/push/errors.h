@@ -56,6 +56,20 @@ std::string_view DiscardReasonName(DiscardReason reason);
 // 429 for the rate and stream limits, 400 for the rest.
 int DiscardReasonHttpStatus(DiscardReason reason);
 
+// Loki's texts for what the store itself refuses while it writes a push.
+// `limit_bytes` and `bytes` are in bytes; `labels` is a stream's canonical
+// labels text.
+std::string IngestionRateLimitedMessage(std::string_view tenant, double limit_bytes_per_sec,
+                                        size_t entries, uint64_t bytes);
+std::string StreamLimitMessage(std::string_view labels, std::string_view tenant);
+std::string TooFarBehindMessage(int64_t ts, int64_t oldest_acceptable);
+std::string PerStreamRateLimitedMessage(int64_t ts, uint64_t limit_bytes_per_sec,
+                                        std::string_view labels, double entry_bytes);
+// The answer for a stream some of whose entries were ignored: the first
+// one's text, then the totals.
+std::string IgnoredEntriesMessage(std::string_view first, std::string_view tenant, size_t ignored,
+                                  size_t total, std::string_view labels);
+
 class PushErrors {
  public:
   // At most this many distinct texts are kept; later distinct texts are only

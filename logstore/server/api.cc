@@ -100,9 +100,11 @@ void Api::Register(http::Server* server) {
   });
 
   server->Route({"GET"}, "/ready", [store_ptr](http::Request&, http::Responder respond) {
-    if (store_ptr->load() == nullptr) {
+    Store* store = store_ptr->load();
+    if (store == nullptr) {
       return respond(Error(503, "Ingester not ready: waiting for WAL replay to finish"));
     }
+    if (Status h = store->Health(); !h.ok()) return respond(Error(503, h.message()));
     respond(http::Response::Text(200, "ready\n"));
   });
 

@@ -59,6 +59,7 @@ void ReadStoreOptions(ConfigReader& root, StoreOptions* o) {
   s.ReadDuration("partition_period", &o->partition_period_ns);
   s.ReadDuration("retention_check_period", &o->retention_check_period_ns);
   s.ReadBytesOrPercent("min_free_disk", &o->min_free_disk_bytes, &o->min_free_disk_percent);
+  s.ReadDuration("watchdog_timeout", &o->watchdog_timeout_ns);
 
   ConfigReader& w = root.Child("wal");
   w.Read("enabled", &o->wal_enabled);

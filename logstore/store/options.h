@@ -50,6 +50,10 @@ struct StoreOptions {
   uint64_t min_free_disk_bytes = 0;
   double min_free_disk_percent = 0;
 
+  // /ready answers 503 once the WAL's syncer or the flush loop has made no
+  // progress for this long, so that Kubernetes restarts a hung store (0 = off).
+  int64_t watchdog_timeout_ns = 5LL * 60 * 1'000'000'000;
+
   // Write-ahead log.
   bool wal_enabled = true;
   bool wal_sync = true;

@@ -1,19 +1,19 @@
 #include <cstdio>
 
-#include "logstore/store/store_internal.h"
+#include "logstore/store/partition.h"
 
 namespace logstack::logstore {
 namespace {
 
 constexpr uint64_t kMaxChunkFileSize = 512ull << 20;
 
+}  // namespace
+
 std::string ChunkFileName(uint32_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "chunks-%06u.dat", n);
   return buf;
 }
-
-}  // namespace
 
 Status Partition::OpenWriters() {
   if (chunk_file_ && chunk_file_->Size() < kMaxChunkFileSize) return Status::Ok();

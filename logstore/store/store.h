@@ -8,10 +8,28 @@
 // docs/storage.md describes every file it writes.
 //
 // Thread safety: every public method may be called from any thread.
-// Internally: per tenant, an ingest mutex orders appends with their WAL
-// records and with flush cuts; a shared mutex guards the tenant's stream map,
-// label index and partitions; a per-stream mutex guards a stream's head and
-// chunk list. Lock order: ingest -> tenant -> stream -> partition.
+//
+// Locks, in the only order in which one may be taken while another is held:
+//
+//   flush_mu_ -> tenants_mu_ -> Tenant::ingest_mu -> Tenant::mu -> Stream::mu
+//     -> Partition::mu_ -> the WAL's mutex
+//
+// - flush_mu_: one flush at a time.
+// - tenants_mu_: the tenant map only; held for lookups and inserts.
+// - Tenant::ingest_mu: orders a tenant's appends with their WAL records and
+//   with flush cuts; holds the tenant's ingestion token bucket.
+// - Tenant::mu (shared): the tenant's stream map, label index and
+//   partitions. Exclusive only to add streams and partitions and to drop them.
+// - Stream::mu: one stream's heads, chunk list and limits.
+// - Partition::mu_ and the WAL's mutex are leaves.
+//
+// Nothing is called out of the store while any of these is held: metrics
+// are counted, live tails fed and push callbacks run after the locks are
+// released (the WAL runs callbacks on its own thread, outside its locks).
+// Metric lookups (Registry::GetCounter) happen when a tenant is first seen,
+// not per push. /metrics reads one Stats() snapshot per scrape through a
+// scrape hook; the registry calls it without its own lock, so nothing calls
+// into the store while holding the registry's lock.
 
 #include <atomic>
 #include <condition_variable>
@@ -37,6 +55,7 @@
 #include "logstore/model/iterator.h"
 #include "logstore/model/types.h"
 #include "logstore/store/options.h"
+#include "logstore/store/tail_hub.h"
 
 namespace logstack::logstore {
 
@@ -75,22 +94,14 @@ struct StreamVolume {
   uint64_t bytes = 0;    // line bytes in the range (estimated, see Volumes)
 };
 
-// Receives a tenant's entries as they are stored, for live tailing.
-class TailSink {
- public:
-  virtual ~TailSink() = default;
-  // Called once per stream of a push with the entries accepted from it
-  // (duplicates and rejected entries left out), on the pushing thread while
-  // it holds the tenant's ingest mutex, before the WAL record is synced. It
-  // must be quick, must not block and must not call into the Store. The
-  // views are valid only during the call.
-  virtual void OnPush(const Labels& labels, const std::string& labels_string,
-                      std::span<const EntryView> entries) = 0;
-};
-
 struct Tenant;
 struct Stream;
+struct PushWork;
 class Partition;
+class WalRecordWriter;
+namespace push {
+struct ValidStream;
+}
 
 class Store {
  public:
@@ -164,6 +175,12 @@ class Store {
   StoreStats Stats();
   const StoreOptions& options() const { return opts_; }
 
+  // OK while the store can take pushes; otherwise Unavailable, saying why:
+  // the WAL failed (disk full, EIO: sticky until a restart), or the WAL's
+  // syncer or the flush loop made no progress for opts.watchdog_timeout_ns.
+  // /ready answers 503 with this message.
+  Status Health() const;
+
  private:
   Store(Env* env, Clock* clock, StoreOptions opts, metrics::Registry* registry);
 
@@ -173,8 +190,34 @@ class Store {
   Status ApplyWalRecord(uint64_t seq, std::string_view payload);
 
   Tenant* GetTenant(const std::string& id, bool create);
-  Stream* FindOrCreateStream(Tenant* t, const Labels& labels, const std::string& labels_string,
-                             bool* created);
+  // REQUIRES: t->mu not held.
+  Stream* FindOrCreateStream(Tenant* t, const Labels& labels, const std::string& labels_string);
+  // Creates a stream. REQUIRES: t->mu held exclusively; no stream has these labels.
+  Stream* CreateStreamLocked(Tenant* t, const Labels& labels, const std::string& labels_string);
+  Status LoadPartition(Tenant* t, const std::string& name, int64_t start);
+  // The WAL's failure, if it failed: pushes are refused with it.
+  Status WalHealth() const;
+  // How long the WAL's syncer and the flush loop have made no progress,
+  // each 0 unless past opts_.watchdog_timeout_ns.
+  struct Stalls {
+    int64_t wal_ns = 0;
+    int64_t flush_ns = 0;
+  };
+  Stalls CheckStalls() const;
+
+  // Push's steps (store_push.cc). REQUIRES: t->ingest_mu held.
+  void WriteStream(Tenant* t, const push::ValidStream& vs, const PushRequest& req, int64_t now,
+                   WalRecordWriter* record, PushWork* work);
+  // Appends one stream's entries. REQUIRES: t->ingest_mu, t->mu (shared or
+  // exclusive) and s->mu held.
+  void AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, const PushRequest& req,
+                     int64_t now, WalRecordWriter* record, PushWork* work);
+  // True iff (ts, line) is stored in the stream: in its head, a head being
+  // flushed or a flushed chunk. REQUIRES: t->mu (either way) and s->mu held.
+  bool IsStored(Tenant* t, const Stream& s, int64_t ts, std::string_view line, PushWork* work);
+  // Counts what a push stored and left out, and feeds the live tails.
+  // REQUIRES: no lock held.
+  void ReportPush(Tenant* t, PushWork& work);
 
   // Flushes heads chosen by `pick` (called under the tenant's ingest mutex).
   Status FlushWhere(const std::function<bool(const Stream&, int64_t now)>& pick);
@@ -188,9 +231,8 @@ class Store {
                           std::string_view why);
   Status EnforceFreeSpace();
   void BackgroundLoop();
-  // Hands one stream's newly stored entries to the tenant's live sinks and
-  // forgets dead ones.
-  void NotifyTails(const std::string& tenant, const Stream& s, std::span<const EntryView> entries);
+  // Sets the gauges from one Stats() snapshot; the registry's scrape hook.
+  void SetScrapeGauges();
 
   Env* env_;
   Clock* clock_;
@@ -208,9 +250,9 @@ class Store {
   bool closed_ = false;
   std::thread bg_thread_;
 
-  std::mutex tails_mu_;  // guards tails_
-  std::vector<std::pair<std::string, std::weak_ptr<TailSink>>> tails_;
-  std::atomic<size_t> num_tails_{0};  // tails_.size(), read without the mutex
+  TailHub tails_;
+  // Monotonic time of the flush loop's last sign of life; 0 before it starts.
+  std::atomic<int64_t> flush_heartbeat_{0};
 
   struct Metrics;
   std::unique_ptr<Metrics> m_;
@@ -218,6 +260,8 @@ class Store {
 
 // The directory name of a tenant: bytes outside [A-Za-z0-9_.-] as %XX.
 std::string EscapeTenant(const std::string& tenant);
-std::string UnescapeTenant(const std::string& dir);
+// The tenant a directory name stands for. A name EscapeTenant cannot have
+// written (a '%' not followed by two hex digits) is a Corruption.
+StatusOr<std::string> UnescapeTenant(const std::string& dir);
 
 }  // namespace logstack::logstore

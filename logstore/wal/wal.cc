@@ -218,6 +218,11 @@ Status Wal::OpenSegment(uint64_t number) {
   return Status::Ok();
 }
 
+int64_t Wal::StalledNanos() const {
+  const int64_t since = busy_since_.load();
+  return since == 0 ? 0 : std::max<int64_t>(0, clock_->MonotonicNanos() - since);
+}
+
 uint64_t Wal::Append(std::string_view payload, Callback done) {
   std::unique_lock<std::mutex> l(mu_);
   if (!started_ || closing_) {
@@ -234,6 +239,7 @@ uint64_t Wal::Append(std::string_view payload, Callback done) {
   }
   pending_callbacks_.push_back(std::move(done));
   const bool wake = pending_callbacks_.size() == 1;
+  if (busy_since_.load() == 0) busy_since_.store(clock_->MonotonicNanos());
   l.unlock();
   stats_.records.fetch_add(1, std::memory_order_relaxed);
   stats_.pending_records.fetch_add(1, std::memory_order_relaxed);
@@ -292,6 +298,11 @@ void Wal::SyncerLoop() {
       }
     }
 
+    {
+      // The round is written: what waits now has waited since now at most.
+      std::lock_guard<std::mutex> l(mu_);
+      busy_since_.store(pending_callbacks_.empty() ? 0 : clock_->MonotonicNanos());
+    }
     for (Callback& cb : callbacks) cb(status);
     stats_.pending_records.fetch_sub(callbacks.size(), std::memory_order_relaxed);
     callbacks.clear();  // drop what the callbacks captured now, not a round later
@@ -398,6 +409,12 @@ uint64_t Wal::last_seq() const {
 }
 
 uint64_t Wal::disk_bytes() const { return disk_bytes_.load(std::memory_order_relaxed); }
+
+uint64_t Wal::OldestSegmentMaxSeq() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (segments_.size() < 2) return 0;
+  return segments_.front().max_seq;
+}
 
 size_t Wal::segment_count() const {
   std::lock_guard<std::mutex> l(mu_);

@@ -159,6 +159,14 @@ class Wal {
   // Total bytes of the segments on disk, as far as the WAL knows.
   uint64_t disk_bytes() const;
   size_t segment_count() const;
+  // The highest seq in the oldest segment, when there is one besides the
+  // segment being written; else 0. Data holding records up to this seq pins
+  // that segment: once it is elsewhere, TruncateBefore can delete it.
+  uint64_t OldestSegmentMaxSeq() const;
+  // How long records have been waiting with no round of the syncer
+  // completing (monotonic nanoseconds); 0 while it has nothing to do. A
+  // syncer stuck in a write or fdatasync shows here as an ever-growing value.
+  int64_t StalledNanos() const;
   // False once a write or sync failed: see the header comment.
   bool healthy() const;
   // The error that made the WAL unhealthy, or OK.
@@ -200,6 +208,9 @@ class Wal {
   std::vector<Callback> pending_callbacks_;  // GUARDED_BY(mu_)
   uint64_t pending_max_seq_ = 0;             // GUARDED_BY(mu_)
   std::atomic<uint64_t> disk_bytes_{0};
+  // Monotonic time since which records have waited for the syncer with no
+  // round finishing; 0 when it has nothing to do. Written under mu_.
+  std::atomic<int64_t> busy_since_{0};
 
   // Used by the syncer thread only (and by Start()/Close() when it is not
   // running).

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/coding.h"
 #include "common/config.h"
@@ -482,6 +484,326 @@ TEST(StoreOptionsTest, MinFreeDiskTakesASizeOrAShare) {
     EXPECT_FALSE(s.ok()) << bad;
     EXPECT_NE(s.message().find("min_free_disk"), std::string::npos) << s.message();
   }
+}
+
+}  // namespace
+}  // namespace logstack::logstore
+
+// ---------------------------------------------------------------- exactly once, faults, health
+
+namespace logstack::logstore {
+namespace {
+
+// A JSON push of lines "line <i>" for i in [from, to), at base + i seconds.
+std::string Batch(const std::string& labels, int64_t base, int from, int to) {
+  std::string values;
+  for (int i = from; i < to; i++) {
+    if (!values.empty()) values += ",";
+    values += R"([")" + std::to_string(base + i * kSec) + R"(","line )" + std::to_string(i) +
+              R"("])";
+  }
+  return R"({"streams":[{"stream":)" + labels + R"(,"values":[)" + values + "]}]}";
+}
+
+// The start of the partition holding t (t > 0).
+int64_t PartitionOf(int64_t t, int64_t period) { return t / period * period; }
+
+// The value of one series in the text exposition, or -1 when it is absent.
+double MetricValue(const metrics::Registry& r, const std::string& series) {
+  const std::string text = r.Render();
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+class StoreExactlyOnceTest : public StoreTest {
+ protected:
+  // Every line of {app="a"}, which must each be there exactly once.
+  size_t UniqueLinesOrFail() {
+    auto all = Read(R"({app="a"})");
+    std::set<std::string> unique(all.begin(), all.end());
+    EXPECT_EQ(unique.size(), all.size()) << "some line is stored twice";
+    return all.size();
+  }
+};
+
+TEST_F(StoreExactlyOnceTest, ResentEntriesAreDroppedWhetherInTheHeadOrFlushed) {
+  Open();
+  const int64_t base = now() - 1000 * kSec;
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 100)).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_GE(store_->Stats().chunks, 1u);
+  // Half re-sent, half new: the flushed half is found in the chunk.
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 50, 150)).status, 204);
+  EXPECT_EQ(UniqueLinesOrFail(), 150u);
+  // All again, now over a flushed chunk and the head.
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 150)).status, 204);
+  EXPECT_EQ(UniqueLinesOrFail(), 150u);
+  EXPECT_EQ(MetricValue(*registry_, "logstore_duplicate_entries_total"), 200);
+  // The same line at another time is a new entry.
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", base + 3 * kSec + 1, "line 3")).status, 204);
+  EXPECT_EQ(UniqueLinesOrFail(), 151u);
+}
+
+TEST_F(StoreExactlyOnceTest, ResentAfterARestartIsDroppedAgainstChunksAndReplayedHeads) {
+  Open();
+  const int64_t base = now() - 1000 * kSec;
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 100)).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 100, 120)).status, 204);
+  // A crash: 0-99 are in a chunk, 100-119 only in the WAL.
+  fault_.SetWriteError(IOError("simulated crash"));
+  store_.reset();
+  fault_.SetWriteError(Status::Ok());
+  Open();
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 130)).status, 204);
+  EXPECT_EQ(UniqueLinesOrFail(), 130u);
+  // And after a clean restart, with everything flushed.
+  store_->Close();
+  Open();
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 130)).status, 204);
+  EXPECT_EQ(UniqueLinesOrFail(), 130u);
+}
+
+TEST_F(StoreExactlyOnceTest, ResentWhileItsHeadIsBeingFlushedIsDropped) {
+  opts_.wal_sync = false;  // so the only Sync() is the flush's
+  Open();
+  const int64_t base = now() - 1000 * kSec;
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 50)).status, 204);
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  fault_.SetSyncHook([&] {
+    if (first.exchange(false)) {
+      entered.set_value();
+      released.wait();
+    }
+  });
+  std::thread flusher([&] { EXPECT_TRUE(store_->FlushAll().ok()); });
+  entered.get_future().wait();  // the head is cut, its chunk not yet indexed
+  ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 60)).status, 204);
+  release.set_value();
+  flusher.join();
+  fault_.SetSyncHook(nullptr);
+  EXPECT_EQ(UniqueLinesOrFail(), 60u);
+}
+
+TEST_F(StoreExactlyOnceTest, TooFarBehindIsRefusedNotCheckedForDuplicates) {
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t, "new")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  PushResult r = Push(Body(R"({"app":"a"})", t - 2 * kHour, "old"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message.find("entry too far behind"), std::string::npos) << r.message;
+  EXPECT_EQ(MetricValue(*registry_,
+                        R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
+            1);
+}
+
+TEST_F(StoreTest, AFailedWalRefusesPushesAndMakesTheStoreUnhealthy) {
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t, "kept")).status, 204);
+  EXPECT_TRUE(store_->Health().ok());
+  EXPECT_EQ(MetricValue(*registry_, "logstore_wal_failed"), 0);
+  fault_.SetSyncError(IOError("No space left on device"));
+  PushResult r = Push(Body(R"({"app":"a"})", t + 1, "not durable"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.message.find("No space left on device"), std::string::npos) << r.message;
+  // Sticky: the next push is refused before anything is written.
+  fault_.SetSyncError(Status::Ok());
+  r = Push(Body(R"({"app":"a"})", t + 2, "refused"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.message.find("write-ahead log failed"), std::string::npos) << r.message;
+  Status h = store_->Health();
+  EXPECT_EQ(h.code(), StatusCode::kUnavailable);
+  EXPECT_NE(h.message().find("No space left on device"), std::string::npos) << h.message();
+  EXPECT_EQ(MetricValue(*registry_, "logstore_wal_failed"), 1);
+  // What was acknowledged survives a restart.
+  store_.reset();
+  Open();
+  auto lines = Read(R"({app="a"})");
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("kept"), std::string::npos);
+  EXPECT_TRUE(store_->Health().ok());
+}
+
+TEST_F(StoreTest, WatchdogReportsAStalledFlushLoop) {
+  opts_.flush_check_period_ns = kHour;  // the loop sleeps (in real time) between rounds
+  opts_.watchdog_timeout_ns = 60 * kSec;
+  Open();
+  store_->StartBackground();
+  EXPECT_TRUE(store_->Health().ok());
+  clock_.Advance(std::chrono::minutes(30));
+  EXPECT_TRUE(store_->Health().ok());  // within a round's sleep and the timeout
+  clock_.Advance(std::chrono::minutes(32));
+  Status h = store_->Health();
+  EXPECT_EQ(h.code(), StatusCode::kUnavailable);
+  EXPECT_NE(h.message().find("flush loop has made no progress"), std::string::npos)
+      << h.message();
+  EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="flush"})"), 1);
+  EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="wal_sync"})"), 0);
+  store_->Close();
+}
+
+TEST_F(StoreTest, WatchdogReportsAStalledWalSync) {
+  opts_.watchdog_timeout_ns = 60 * kSec;
+  Open();
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  fault_.SetSyncHook([&] {
+    if (first.exchange(false)) {
+      entered.set_value();
+      released.wait();
+    }
+  });
+  std::promise<PushResult> answer;
+  auto req = push::DecodeJsonPush(Body(R"({"app":"a"})", now(), "x"));
+  ASSERT_TRUE(req.ok());
+  store_->Push("fake", std::move(*req), [&](PushResult r) { answer.set_value(std::move(r)); });
+  entered.get_future().wait();  // the syncer is inside fdatasync
+  EXPECT_TRUE(store_->Health().ok());
+  clock_.Advance(std::chrono::seconds(61));
+  Status h = store_->Health();
+  EXPECT_EQ(h.code(), StatusCode::kUnavailable);
+  EXPECT_NE(h.message().find("sync has made no progress for 61s"), std::string::npos)
+      << h.message();
+  EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="wal_sync"})"), 1);
+  release.set_value();
+  EXPECT_EQ(answer.get_future().get().status, 204);
+  fault_.SetSyncHook(nullptr);
+  EXPECT_TRUE(store_->Health().ok());
+}
+
+TEST_F(StoreTest, StrayNamesUnderTheDataDirectoryAreSkippedAndCounted) {
+  Open();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", now(), "kept")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  store_->Close();
+  store_.reset();
+  for (const char* dir : {"/data/tenants/%zz", "/data/tenants/bad%4", "/data/tenants/fake/pxyz",
+                          "/data/tenants/fake/p", "/data/tenants/fake/p99999999999999999999"}) {
+    ASSERT_TRUE(mem_.CreateDirs(dir).ok()) << dir;
+  }
+  for (const char* file : {"/data/tenants/README", "/data/tenants/fake/notes.txt"}) {
+    auto f = mem_.NewWritableFile(file);
+    ASSERT_TRUE(f.ok() && (*f)->Append("stray").ok() && (*f)->Close().ok()) << file;
+  }
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})").size(), 1u);
+  EXPECT_EQ(MetricValue(*registry_, R"(logstore_load_skipped_total{what="directory"})"), 7);
+  // Pushes still work, and the next start sees the same.
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", now() + 1, "after")).status, 204);
+  store_->Close();
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})").size(), 2u);
+}
+
+TEST_F(StoreTest, AChunkFileShorterThanItsReferencesKeepsWhatIsIntact) {
+  opts_.partition_period_ns = kHour;
+  opts_.limits.validation.reject_old_samples = false;
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t - 3 * kHour, "old partition")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t, "first")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t + 1, "second")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  store_->Close();
+  store_.reset();
+  // Cut the newest partition's chunk file inside its second chunk.
+  const std::string part =
+      "/data/tenants/fake/p" + std::to_string(PartitionOf(t, kHour) / kSec);
+  auto files = mem_.GetChildren(part);
+  ASSERT_TRUE(files.ok());
+  std::string chunk_file;
+  for (const auto& f : *files) {
+    if (f.rfind("chunks-", 0) == 0) chunk_file = part + "/" + f;
+  }
+  ASSERT_FALSE(chunk_file.empty());
+  auto size = mem_.GetFileSize(chunk_file);
+  ASSERT_TRUE(size.ok());
+  ASSERT_TRUE(mem_.TruncateFile(chunk_file, *size - 10).ok());
+  // As long after the flush: the WAL no longer holds these entries.
+  ASSERT_TRUE(mem_.RemoveDirRecursively("/data/wal").ok());
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})").size(), 1u);
+  auto b = Read(R"({app="b"})");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(b[0].find("first"), std::string::npos);
+  EXPECT_EQ(MetricValue(*registry_, R"(logstore_load_skipped_total{what="chunk_reference"})"), 1);
+}
+
+TEST_F(StoreTest, ATruncatedIndexLogLoadsItsIntactRecords) {
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t, "one")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t, "two")).status, 204);
+  ASSERT_TRUE(store_->FlushAll().ok());
+  store_->Close();
+  store_.reset();
+  const std::string index =
+      "/data/tenants/fake/p" + std::to_string(PartitionOf(t, opts_.partition_period_ns) / kSec) +
+      "/index.log";
+  auto size = mem_.GetFileSize(index);
+  ASSERT_TRUE(size.ok());
+  ASSERT_TRUE(mem_.TruncateFile(index, *size - 5).ok());
+  ASSERT_TRUE(mem_.RemoveDirRecursively("/data/wal").ok());  // long since truncated
+  Open();
+  EXPECT_EQ(Read(R"({app="a"})").size(), 1u);
+  EXPECT_EQ(Read(R"({app="b"})").size(), 0u);
+  EXPECT_GE(MetricValue(*registry_, "logstore_index_corruptions_total"), 1);
+  // New references go after the last intact record and load next time.
+  ASSERT_EQ(Push(Body(R"({"app":"c"})", t, "three")).status, 204);
+  store_->Close();
+  Open();
+  EXPECT_EQ(Read(R"({app="c"})").size(), 1u);
+}
+
+TEST(TenantDirTest, EscapeAndUnescapeRoundTripAndBadEscapesAreCorruption) {
+  for (const std::string& id : std::vector<std::string>{"fake", "team a/b", "%", ".hidden",
+                                                       std::string("\0x", 2)}) {
+    auto back = UnescapeTenant(EscapeTenant(id));
+    ASSERT_TRUE(back.ok()) << id;
+    EXPECT_EQ(*back, id);
+  }
+  for (std::string bad : {"%zz", "%4", "%", "a%g0"}) {
+    EXPECT_EQ(UnescapeTenant(bad).status().code(), StatusCode::kCorruption) << bad;
+  }
+}
+
+// The hang of issue 15: pushes whose batches hold rejected entries (which
+// count metrics) while /metrics is rendered in a loop (which reads every
+// stream). Both must finish.
+TEST_F(StoreTest, PushesWithRejectionsAndScrapesNeverDeadlock) {
+  Open();
+  const int64_t t = now();
+  std::atomic<bool> stop{false};
+  std::thread scraper([&] {
+    while (!stop.load()) EXPECT_NE(registry_->Render().find("logstore_streams"), std::string::npos);
+  });
+  std::vector<std::thread> pushers;
+  for (int p = 0; p < 3; p++) {
+    pushers.emplace_back([&, p] {
+      const std::string labels = R"({"app":"p)" + std::to_string(p) + R"("})";
+      for (int i = 0; i < 300; i++) {
+        Push(Body(labels, t + i, "line"));
+        Push(Body(labels, t - 2 * kHour, "too far behind"));  // counted as discarded
+      }
+    });
+  }
+  for (auto& th : pushers) th.join();
+  stop.store(true);
+  scraper.join();
+  EXPECT_EQ(MetricValue(*registry_,
+                        R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
+            900);
 }
 
 }  // namespace
