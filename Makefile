@@ -3,6 +3,7 @@
 BUILD_DIR      ?= build
 SAN_BUILD_DIR  ?= build-sanitize
 FUZZ_BUILD_DIR ?= build-fuzz
+TSAN_BUILD_DIR ?= build-tsan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 CTEST_FLAGS    ?= --output-on-failure
@@ -37,7 +38,7 @@ fmt: ## Format the C++ sources with clang-format.
 
 .PHONY: clean
 clean: ## Remove the build trees.
-	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)
 
 ##@ Test
 
@@ -50,6 +51,24 @@ test-sanitize: ## Build with ASan+UBSan and run every test.
 	cmake -S . -B $(SAN_BUILD_DIR) -G Ninja -DLOGSTACK_SANITIZE=ON -DLOGSTACK_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(SAN_BUILD_DIR) -j $(JOBS)
 	cd $(SAN_BUILD_DIR) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+# The ThreadSanitizer subset (docs/testing.md): the test binaries whose code
+# runs on several threads, selected by their ctest label (the binary's name),
+# and only the targets they need.
+TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test
+TSAN_TARGETS ?= logstore $(TSAN_TESTS)
+TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
+                suppressions=$(CURDIR)/tests/tsan.supp
+empty :=
+space := $(empty) $(empty)
+
+.PHONY: test-tsan
+test-tsan: ## Build the store, WAL, HTTP server, tail and kube client tests with TSan and run them.
+	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DLOGSTACK_TSAN=ON -DLOGSTACK_BENCH=OFF \
+	  -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_BUILD_DIR) && TSAN_OPTIONS="$(TSAN_OPTIONS)" \
+	  ctest $(CTEST_FLAGS) -j $(JOBS) -L '^($(subst $(space),|,$(strip $(TSAN_TESTS))))$$'
 
 .PHONY: fuzz
 fuzz: ## Build the libFuzzer targets with clang and run each for FUZZ_SECONDS (default 30).
