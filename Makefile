@@ -55,7 +55,8 @@ test-sanitize: ## Build with ASan+UBSan and run every test.
 # The ThreadSanitizer subset (docs/testing.md): the test binaries whose code
 # runs on several threads, selected by their ctest label (the binary's name),
 # and only the targets they need.
-TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test
+TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test \
+                logstore_stress_test
 TSAN_TARGETS ?= logstore $(TSAN_TESTS)
 TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
                 suppressions=$(CURDIR)/tests/tsan.supp
@@ -63,7 +64,7 @@ empty :=
 space := $(empty) $(empty)
 
 .PHONY: test-tsan
-test-tsan: ## Build the store, WAL, HTTP server, tail and kube client tests with TSan and run them.
+test-tsan: ## Build the store, WAL, HTTP server, tail, kube client and stress tests with TSan and run them.
 	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DLOGSTACK_TSAN=ON -DLOGSTACK_BENCH=OFF \
 	  -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
