@@ -614,6 +614,9 @@ Status Store::FlushTenant(Tenant* t, const std::function<bool(const Stream&, int
 
 void Store::TruncateWal() {
   if (!wal_) return;
+  // Read first: a record appended from here on (by a stream already looked
+  // at, or a tenant created meanwhile) has a higher seq and stays.
+  const uint64_t last = wal_->last_seq();
   std::vector<Tenant*> tenants;
   {
     std::lock_guard<std::mutex> lock(tenants_mu_);
@@ -628,9 +631,7 @@ void Store::TruncateWal() {
       if (s->first_unflushed_seq != 0) oldest = std::min(oldest, s->first_unflushed_seq);
     }
   }
-  // A tenant created after the list was taken has appended only records
-  // newer than every one counted, and they are not before wal_->last_seq().
-  if (oldest == UINT64_MAX) oldest = wal_->last_seq() + 1;
+  oldest = std::min(oldest, last + 1);
   Status s = wal_->TruncateBefore(oldest);
   if (!s.ok()) LOG_WARN("component=wal op=truncate err={}", Quote(s.ToString()));
 }
