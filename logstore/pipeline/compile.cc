@@ -23,7 +23,7 @@ bool ChangesLine(const logql::Stage& s) {
          std::holds_alternative<logql::DecolorizeStage>(s);
 }
 
-StatusOr<StageRuntimePtr> CompileStage(const logql::Stage& stage) {
+StatusOr<StageRuntimePtr> CompileStage(const logql::Stage& stage, const CompileOptions& options) {
   return std::visit(
       [&](const auto& s) -> StatusOr<StageRuntimePtr> {
         using T = std::decay_t<decltype(s)>;
@@ -46,11 +46,11 @@ StatusOr<StageRuntimePtr> CompileStage(const logql::Stage& stage) {
         } else if constexpr (std::is_same_v<T, logql::LabelFilterStage>) {
           return MakeLabelFilter(s);
         } else if constexpr (std::is_same_v<T, logql::LineFormatStage>) {
-          auto r = MakeLineFormat(s);
+          auto r = MakeLineFormat(s, options);
           if (!r.ok()) return StageError(stage, r.status());
           return r;
         } else if constexpr (std::is_same_v<T, logql::LabelFormatStage>) {
-          auto r = MakeLabelFormat(s);
+          auto r = MakeLabelFormat(s, options);
           if (!r.ok()) return StageError(stage, r.status());
           return r;
         } else if constexpr (std::is_same_v<T, logql::DropStage>) {
@@ -65,7 +65,8 @@ StatusOr<StageRuntimePtr> CompileStage(const logql::Stage& stage) {
 
 }  // namespace
 
-StatusOr<PipelinePtr> CompilePipeline(const std::vector<logql::Stage>& stages) {
+StatusOr<PipelinePtr> CompilePipeline(const std::vector<logql::Stage>& stages,
+                                      const CompileOptions& options) {
   // Like Loki, run line filters as early as they can go: before the parsers
   // and label stages that precede them, but never across a stage that
   // rewrites the line. This changes no answer and saves parsing lines that
@@ -92,7 +93,7 @@ StatusOr<PipelinePtr> CompilePipeline(const std::vector<logql::Stage>& stages) {
   std::vector<StageRuntimePtr> out;
   out.reserve(order.size());
   for (const logql::Stage* s : order) {
-    auto r = CompileStage(*s);
+    auto r = CompileStage(*s, options);
     if (!r.ok()) return r.status();
     out.push_back(std::move(*r));
   }

@@ -13,18 +13,20 @@ namespace {
 // Labels read live from the builder.
 class BuilderData : public tmpl::TemplateData {
  public:
-  BuilderData(const LabelsBuilder* lbs, std::string_view line, int64_t ts)
-      : lbs_(lbs), line_(line), ts_(ts) {}
+  BuilderData(const LabelsBuilder* lbs, std::string_view line, int64_t ts, const Clock* clock)
+      : lbs_(lbs), line_(line), ts_(ts), clock_(clock) {}
   std::optional<std::string_view> Label(std::string_view name) const override {
     return lbs_->Get(name);
   }
   std::string_view Line() const override { return line_; }
   int64_t TimestampNs() const override { return ts_; }
+  int64_t NowNs() const override { return clock_->NowNanos(); }
 
  private:
   const LabelsBuilder* lbs_;
   std::string_view line_;
   int64_t ts_;
+  const Clock* clock_;
 };
 
 // A snapshot of the labels: label_format's templates all see the labels as
@@ -32,8 +34,8 @@ class BuilderData : public tmpl::TemplateData {
 class SnapshotData : public tmpl::TemplateData {
  public:
   SnapshotData(const std::vector<std::pair<std::string, std::string>>* labels,
-               std::string_view line, int64_t ts)
-      : labels_(labels), line_(line), ts_(ts) {}
+               std::string_view line, int64_t ts, const Clock* clock)
+      : labels_(labels), line_(line), ts_(ts), clock_(clock) {}
   std::optional<std::string_view> Label(std::string_view name) const override {
     for (const auto& [n, v] : *labels_) {
       if (n == name) return std::string_view(v);
@@ -42,21 +44,35 @@ class SnapshotData : public tmpl::TemplateData {
   }
   std::string_view Line() const override { return line_; }
   int64_t TimestampNs() const override { return ts_; }
+  int64_t NowNs() const override { return clock_->NowNanos(); }
 
  private:
   const std::vector<std::pair<std::string, std::string>>* labels_;
   std::string_view line_;
   int64_t ts_;
+  const Clock* clock_;
 };
+
+// The clock `now` reads, and template options, from the pipeline's.
+const Clock* ClockOf(const CompileOptions& o) {
+  return o.clock != nullptr ? o.clock : &RealClock::Default();
+}
+tmpl::TemplateOptions TemplateOptionsOf(const CompileOptions& o) {
+  constexpr uint64_t kUnlimitedLineSize = 64 << 20;
+  tmpl::TemplateOptions t;
+  t.max_output_bytes = o.max_line_size != 0 ? o.max_line_size : kUnlimitedLineSize;
+  return t;
+}
 
 class LineFormat : public StageRuntime {
  public:
-  explicit LineFormat(std::shared_ptr<const tmpl::Template> t) : t_(std::move(t)) {}
+  LineFormat(std::shared_ptr<const tmpl::Template> t, const Clock* clock)
+      : t_(std::move(t)), clock_(clock) {}
   bool Process(int64_t ts, std::string_view* line, LabelsBuilder* lbs) override {
     // The output may be read from the previous output (__line__): render
     // into the spare buffer, then swap.
     spare_.clear();
-    Status st = t_->Execute(BuilderData(lbs, *line, ts), &spare_);
+    Status st = t_->Execute(BuilderData(lbs, *line, ts, clock_), &spare_);
     if (!st.ok()) {
       lbs->SetError(kTemplateFormatErr, st.message());
       return true;
@@ -65,10 +81,11 @@ class LineFormat : public StageRuntime {
     *line = out_;
     return true;
   }
-  StageRuntimePtr Clone() const override { return std::make_unique<LineFormat>(t_); }
+  StageRuntimePtr Clone() const override { return std::make_unique<LineFormat>(t_, clock_); }
 
  private:
   std::shared_ptr<const tmpl::Template> t_;
+  const Clock* clock_;
   std::string out_, spare_;
 };
 
@@ -80,8 +97,8 @@ struct FormatItem {
 
 class LabelFormat : public StageRuntime {
  public:
-  explicit LabelFormat(std::shared_ptr<const std::vector<FormatItem>> items)
-      : items_(std::move(items)) {}
+  LabelFormat(std::shared_ptr<const std::vector<FormatItem>> items, const Clock* clock)
+      : items_(std::move(items)), clock_(clock) {}
   bool Process(int64_t ts, std::string_view* line, LabelsBuilder* lbs) override {
     bool have_snapshot = false;
     for (const FormatItem& it : *items_) {
@@ -104,7 +121,7 @@ class LabelFormat : public StageRuntime {
         have_snapshot = true;
       }
       value_.clear();
-      Status st = it.t->Execute(SnapshotData(&snapshot_, *line, ts), &value_);
+      Status st = it.t->Execute(SnapshotData(&snapshot_, *line, ts, clock_), &value_);
       if (!st.ok()) {
         lbs->SetError(kTemplateFormatErr, st.message());
         continue;
@@ -113,23 +130,26 @@ class LabelFormat : public StageRuntime {
     }
     return true;
   }
-  StageRuntimePtr Clone() const override { return std::make_unique<LabelFormat>(items_); }
+  StageRuntimePtr Clone() const override { return std::make_unique<LabelFormat>(items_, clock_); }
 
  private:
   std::shared_ptr<const std::vector<FormatItem>> items_;
+  const Clock* clock_;
   std::vector<std::pair<std::string, std::string>> snapshot_;
   std::string value_;
 };
 
 }  // namespace
 
-StatusOr<StageRuntimePtr> MakeLineFormat(const logql::LineFormatStage& s) {
-  auto t = tmpl::Template::Parse("line", s.tmpl);
+StatusOr<StageRuntimePtr> MakeLineFormat(const logql::LineFormatStage& s,
+                                         const CompileOptions& options) {
+  auto t = tmpl::Template::Parse("line", s.tmpl, TemplateOptionsOf(options));
   if (!t.ok()) return InvalidArgument("invalid line template: " + t.status().message());
-  return StageRuntimePtr(std::make_unique<LineFormat>(std::move(*t)));
+  return StageRuntimePtr(std::make_unique<LineFormat>(std::move(*t), ClockOf(options)));
 }
 
-StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s) {
+StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s,
+                                          const CompileOptions& options) {
   auto items = std::make_shared<std::vector<FormatItem>>();
   for (const auto& it : s.items) {
     for (const auto& prev : *items) {
@@ -141,7 +161,7 @@ StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s) {
     FormatItem f;
     f.dst = it.dst;
     if (it.is_template) {
-      auto t = tmpl::Template::Parse("label", it.value);
+      auto t = tmpl::Template::Parse("label", it.value, TemplateOptionsOf(options));
       if (!t.ok()) return InvalidArgument("invalid label template: " + t.status().message());
       f.t = std::move(*t);
     } else {
@@ -149,7 +169,7 @@ StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s) {
     }
     items->push_back(std::move(f));
   }
-  return StageRuntimePtr(std::make_unique<LabelFormat>(std::move(items)));
+  return StageRuntimePtr(std::make_unique<LabelFormat>(std::move(items), ClockOf(options)));
 }
 
 }  // namespace logstack::logstore::pipeline

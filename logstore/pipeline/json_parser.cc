@@ -11,10 +11,17 @@
 namespace logstack::logstore::pipeline {
 namespace {
 
+// Objects nested deeper than this in a line are an error (JSONParserErr):
+// the flat parser recurses once per level, and lines are untrusted. Loki's
+// Go parser has no limit; real logs nest a handful of levels.
+constexpr int kMaxJsonDepth = 128;
+constexpr std::string_view kTooDeep = "Value is nested deeper than 128 objects";  // kMaxJsonDepth
+
 class JsonFlatParser : public StageRuntime {
  public:
   bool Process(int64_t, std::string_view* line, LabelsBuilder* lbs) override {
     prefix_.clear();
+    depth_ = 0;
     lbs_ = lbs;
     std::string_view err = json::ObjectEach(*line, fn_);
     if (!err.empty()) lbs->SetError(kJsonParserErr, err);
@@ -41,10 +48,13 @@ class JsonFlatParser : public StageRuntime {
         return {};
       }
       case json::Type::kObject: {
+        if (depth_ >= kMaxJsonDepth) return kTooDeep;
         size_t saved = prefix_.size();
         if (!prefix_.empty()) prefix_.push_back('_');
         AppendSanitizedKey(&prefix_, key, prefix_.empty());
+        ++depth_;
         std::string_view err = json::ObjectEach(value, fn_);
+        --depth_;
         prefix_.resize(saved);
         return err;
       }
@@ -54,6 +64,7 @@ class JsonFlatParser : public StageRuntime {
   }
 
   LabelsBuilder* lbs_ = nullptr;
+  int depth_ = 0;  // objects entered below the line's own
   std::string prefix_, name_, value_;
   json::MemberFn fn_ = [this](std::string_view k, std::string_view v, json::Type t) {
     return OnMember(k, v, t);

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "logstore/logql/ast.h"
 #include "logstore/pipeline/labels_builder.h"
@@ -62,12 +63,24 @@ class Pipeline {
   std::vector<StageRuntimePtr> stages_;
 };
 
+// What a compiled pipeline needs from its query.
+struct CompileOptions {
+  // The time of the template function `now`; null means
+  // RealClock::Default(). REQUIRES: outlives the pipeline and its clones.
+  const Clock* clock = nullptr;
+  // The longest line (line_format) or label value (label_format) a template
+  // may build: the tenant's limits.max_line_size; 0 (no line size limit)
+  // means 64 MiB. Longer output is an execution error, TemplateFormatErr.
+  uint64_t max_line_size = 256 << 10;
+};
+
 // Compiles AST stages. Errors are Loki's, as the HTTP API returns them
 // (status 400), e.g.
 //   stage '|~ "(unclosed"' : error parsing regexp: missing closing ): `(unclosed`
 //   invalid regexp parser: at least one named capture must be supplied
 // (without the "parse error : " prefix, which the caller adds).
-StatusOr<PipelinePtr> CompilePipeline(const std::vector<logql::Stage>& stages);
+StatusOr<PipelinePtr> CompilePipeline(const std::vector<logql::Stage>& stages,
+                                      const CompileOptions& options = {});
 
 // Compiles the label filters that follow an unwrap.
 StatusOr<PipelinePtr> CompileLabelFilters(const std::vector<logql::LabelFilterStage>& filters);

@@ -28,8 +28,10 @@ StatusOr<StageRuntimePtr> MakePatternParser(const logql::PatternStage& s);
 StageRuntimePtr MakeUnpackParser();
 StageRuntimePtr MakeDecolorize();
 StatusOr<StageRuntimePtr> MakeLabelFilter(const logql::LabelFilterStage& s);
-StatusOr<StageRuntimePtr> MakeLineFormat(const logql::LineFormatStage& s);
-StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s);
+StatusOr<StageRuntimePtr> MakeLineFormat(const logql::LineFormatStage& s,
+                                         const CompileOptions& options);
+StatusOr<StageRuntimePtr> MakeLabelFormat(const logql::LabelFormatStage& s,
+                                          const CompileOptions& options);
 StageRuntimePtr MakeDrop(const logql::DropStage& s);
 StageRuntimePtr MakeKeep(const logql::KeepStage& s);
 

@@ -14,8 +14,12 @@
 namespace logstack::logstore::tmpl {
 namespace {
 
-constexpr int kMaxDepth = 100;   // nested parentheses and control structures
+// Nested parentheses and control structures. The parser already rejects a
+// deeper template (it counts the same levels), so this is a backstop.
+constexpr int kMaxDepth = kMaxTemplateDepth;
 constexpr size_t kMaxArgs = 16;  // arguments of one function call, on the stack
+// Range iterations in one Execute, nested ranges included: a template's
+// work per entry stays bounded as its output is.
 constexpr int64_t kMaxRange = 1 << 20;
 
 std::string_view ParamTypeName(char p) {
@@ -37,28 +41,36 @@ std::string_view ParamTypeName(char p) {
 
 class TemplateImpl final : public Template {
  public:
-  TemplateImpl(std::string name, std::string text, std::vector<Node> root)
-      : name_(std::move(name)), text_(std::move(text)), root_(std::move(root)) {}
+  TemplateImpl(std::string name, std::string text, std::vector<Node> root, TemplateOptions options)
+      : name_(std::move(name)), text_(std::move(text)), root_(std::move(root)), options_(options) {}
 
   Status Execute(const TemplateData& data, std::string* out) const override;
 
   const std::string& name() const { return name_; }
   const std::string& text() const { return text_; }
+  const TemplateOptions& options() const { return options_; }
 
  private:
   std::string name_;
   std::string text_;
   std::vector<Node> root_;
+  TemplateOptions options_;
 };
 
 class Executor {
  public:
   Executor(const TemplateImpl& t, const TemplateData& data, std::string* out)
-      : t_(t), data_(data), out_(out), ctx_{&data} {}
+      : t_(t),
+        data_(data),
+        out_(out),
+        base_(out->size()),
+        max_(t.options().max_output_bytes),
+        ctx_{&data, t.options().max_output_bytes} {}
 
   Status Walk(const std::vector<Node>& list, const Value& dot) {
     for (const Node& n : list) {
       LOGSTACK_RETURN_IF_ERROR(WalkNode(n, dot));
+      if (out_->size() - base_ > max_) return TooLong();
       if (ctrl_ != Ctrl::kNone) return Status::Ok();
     }
     return Status::Ok();
@@ -77,6 +89,12 @@ class Executor {
                     std::to_string(col) + ": executing \"" + t_.name() + "\" at <" +
                     std::string(at) + ">: " + std::string(msg);
     return InvalidArgument(std::move(s));
+  }
+
+  Status TooLong() const {
+    return InvalidArgument("template: " + t_.name() +
+                           ": output longer than the maximum line size (" + std::to_string(max_) +
+                           " bytes)");
   }
 
   Status WalkNode(const Node& n, const Value& dot) {
@@ -149,7 +167,11 @@ class Executor {
         AppendValue(v, false, &msg);
         st = Error(n.pos, "range", msg);
       }
-      if (count > kMaxRange) st = Error(n.pos, "range", "range count too large");
+      if (count > kMaxRange - iterations_) {
+        st = Error(n.pos, "range", "range count too large");
+      } else if (count > 0) {
+        iterations_ += count;
+      }
     }
     for (int64_t i = 0; st.ok() && i < count; ++i) {
       size_t inner = vars_.size();
@@ -543,6 +565,7 @@ class Executor {
     }
     Value result;
     Status st = f.impl(std::span<Value>(argv.data(), given), ctx_, &result);
+    if (st.ok() && result.IsString() && result.str().size() > max_) st = TooLarge(ctx_);
     if (!st.ok()) {
       return Error(fn.pos, fn.text, "error calling " + std::string(f.name) + ": " + st.message());
     }
@@ -554,7 +577,10 @@ class Executor {
   const TemplateImpl& t_;
   const TemplateData& data_;
   std::string* out_;
+  const size_t base_;  // out_'s size before this execution
+  const size_t max_;   // bytes this execution may append, and the longest value
   CallContext ctx_;
+  int64_t iterations_ = 0;  // range iterations so far, against kMaxRange
   std::vector<std::pair<std::string_view, Value>> vars_;
   int depth_ = 0;
   Ctrl ctrl_ = Ctrl::kNone;
@@ -568,11 +594,12 @@ Status TemplateImpl::Execute(const TemplateData& data, std::string* out) const {
 }  // namespace
 
 StatusOr<std::shared_ptr<const Template>> Template::Parse(std::string_view name,
-                                                          std::string_view text) {
+                                                          std::string_view text,
+                                                          const TemplateOptions& options) {
   auto parsed = ParseTemplate(name, text);
   if (!parsed.ok()) return parsed.status();
   return std::shared_ptr<const Template>(std::make_shared<TemplateImpl>(
-      std::string(name), std::string(text), std::move(parsed).value()));
+      std::string(name), std::string(text), std::move(parsed).value(), options));
 }
 
 }  // namespace logstack::logstore::tmpl

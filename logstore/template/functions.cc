@@ -12,6 +12,11 @@ namespace logstack::logstore::tmpl {
 
 Status CallError(std::string msg) { return InvalidArgument(std::move(msg)); }
 
+Status TooLarge(const CallContext& ctx) {
+  return CallError("result longer than the maximum line size (" + std::to_string(ctx.max_bytes) +
+                   " bytes)");
+}
+
 int64_t ToInt64(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kInt:
@@ -296,9 +301,9 @@ Status Print(std::span<Value> a, const CallContext&, Value* out) {
   return Status::Ok();
 }
 
-Status Printf(std::span<Value> a, const CallContext&, Value* out) {
+Status Printf(std::span<Value> a, const CallContext& c, Value* out) {
   std::string s;
-  GoSprintf(a[0].str(), a.subspan(1), &s);
+  if (!GoSprintf(a[0].str(), a.subspan(1), &s, c.max_bytes)) return TooLarge(c);
   *out = Value::String(std::move(s));
   return Status::Ok();
 }

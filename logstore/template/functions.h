@@ -8,6 +8,7 @@
 //
 // Thread safety: the table is immutable; functions are pure apart from `now`.
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,7 +21,13 @@ namespace logstack::logstore::tmpl {
 
 struct CallContext {
   const TemplateData* data;
+  // The longest string a function may return (TemplateOptions): functions
+  // whose output can outgrow their input check it before they build.
+  size_t max_bytes = SIZE_MAX;
 };
+
+// The error of a function whose result would be longer than ctx.max_bytes.
+Status TooLarge(const CallContext& ctx);
 
 // Returns OK with *out set, or an error that the executor reports as
 // "error calling NAME: MESSAGE".

@@ -210,16 +210,22 @@ std::string_view TrimRightView(std::string_view s, std::string_view cutset) {
   return s;
 }
 
-// strings.Replace(s, old, new, n); n < 0 replaces all.
-std::string ReplaceString(std::string_view s, std::string_view old, std::string_view rep,
-                          int64_t n) {
-  std::string out;
-  if (n == 0) return std::string(s);
+// strings.Replace(s, old, new, n); n < 0 replaces all. False when the
+// result would be longer than `max` bytes (it stops building there).
+bool ReplaceString(std::string_view s, std::string_view old, std::string_view rep, int64_t n,
+                   size_t max, std::string* result) {
+  std::string& out = *result;
+  out.clear();
+  if (n == 0) {
+    out.assign(s);
+    return out.size() <= max;
+  }
   if (old.empty()) {
     // Go inserts `rep` at the start and after each rune.
     int64_t done = 0;
     size_t i = 0;
     while (n < 0 || done < n) {
+      if (out.size() > max) return false;
       out.append(rep);
       ++done;
       if (i >= s.size()) break;
@@ -229,11 +235,12 @@ std::string ReplaceString(std::string_view s, std::string_view old, std::string_
       i += w;
     }
     out.append(s.substr(i));
-    return out;
+    return out.size() <= max;
   }
   size_t i = 0;
   int64_t done = 0;
   while (n < 0 || done < n) {
+    if (out.size() > max) return false;
     size_t x = s.find(old, i);
     if (x == std::string_view::npos) break;
     out.append(s.substr(i, x - i));
@@ -242,7 +249,7 @@ std::string ReplaceString(std::string_view s, std::string_view old, std::string_
     ++done;
   }
   out.append(s.substr(i));
-  return out;
+  return out.size() <= max;
 }
 
 Status FnToUpper(Args a, const CallContext&, Value* out) {
@@ -267,13 +274,21 @@ Status FnTitle(Args a, const CallContext&, Value* out) {
 }
 
 // Loki's Replace: strings.Replace(s, old, new, n).
-Status FnGoReplace(Args a, const CallContext&, Value* out) {
-  return Str(ReplaceString(a[0].str(), a[1].str(), a[2].str(), a[3].int_value()), out);
+Status FnGoReplace(Args a, const CallContext& c, Value* out) {
+  std::string res;
+  if (!ReplaceString(a[0].str(), a[1].str(), a[2].str(), a[3].int_value(), c.max_bytes, &res)) {
+    return TooLarge(c);
+  }
+  return Str(std::move(res), out);
 }
 
 // sprig's replace old new src.
-Status FnReplace(Args a, const CallContext&, Value* out) {
-  return Str(ReplaceString(a[2].str(), a[0].str(), a[1].str(), -1), out);
+Status FnReplace(Args a, const CallContext& c, Value* out) {
+  std::string res;
+  if (!ReplaceString(a[2].str(), a[0].str(), a[1].str(), -1, c.max_bytes, &res)) {
+    return TooLarge(c);
+  }
+  return Str(std::move(res), out);
 }
 
 Status FnGoTrim(Args a, const CallContext&, Value* out) {
@@ -354,20 +369,24 @@ Status FnHasSuffix(Args a, const CallContext&, Value* out) {
   return Bool(a[1].str().ends_with(a[0].str()), out);
 }
 
-Status Repeat(std::string_view s, int64_t count, std::string* res) {
+// strings.Repeat, refused when the result would pass ctx.max_bytes.
+Status Repeat(std::string_view s, int64_t count, const CallContext& c, std::string* res) {
   if (count < 0) return CallError("strings: negative Repeat count");
-  if (!s.empty() && static_cast<uint64_t>(count) > (64u << 20) / s.size()) {
-    return CallError("strings: Repeat output length overflow");
-  }
+  if (s.empty()) return Status::Ok();
+  if (static_cast<uint64_t>(count) > c.max_bytes / s.size()) return TooLarge(c);
   res->reserve(s.size() * count);
   for (int64_t i = 0; i < count; ++i) res->append(s);
   return Status::Ok();
 }
 
-Status FnIndent(Args a, const CallContext&, Value* out) {
+Status FnIndent(Args a, const CallContext& c, Value* out) {
   std::string pad;
-  LOGSTACK_RETURN_IF_ERROR(Repeat(" ", a[0].int_value(), &pad));
-  return Str(pad + ReplaceString(a[1].str(), "\n", "\n" + pad, -1), out);
+  LOGSTACK_RETURN_IF_ERROR(Repeat(" ", a[0].int_value(), c, &pad));
+  std::string body;
+  if (!ReplaceString(a[1].str(), "\n", "\n" + pad, -1, c.max_bytes - pad.size(), &body)) {
+    return TooLarge(c);
+  }
+  return Str(pad + body, out);
 }
 
 Status FnNindent(Args a, const CallContext& c, Value* out) {
@@ -375,9 +394,9 @@ Status FnNindent(Args a, const CallContext& c, Value* out) {
   return Str("\n" + std::string(out->str()), out);
 }
 
-Status FnRepeat(Args a, const CallContext&, Value* out) {
+Status FnRepeat(Args a, const CallContext& c, Value* out) {
   std::string res;
-  LOGSTACK_RETURN_IF_ERROR(Repeat(a[1].str(), a[0].int_value(), &res));
+  LOGSTACK_RETURN_IF_ERROR(Repeat(a[1].str(), a[0].int_value(), c, &res));
   return Str(std::move(res), out);
 }
 
@@ -391,7 +410,7 @@ Status FnAbbrev(Args a, const CallContext&, Value* out) {
   return Str(std::string(s.substr(0, width - 3)) + "...", out);
 }
 
-Status FnAlign(Args a, Value* out, bool left) {
+Status FnAlign(Args a, const CallContext& c, Value* out, bool left) {
   int64_t count = a[0].int_value();
   std::string_view s = a[1].str();
   int64_t n = static_cast<int64_t>(RuneCount(s));
@@ -400,14 +419,17 @@ Status FnAlign(Args a, Value* out, bool left) {
     return Status::Ok();
   }
   if (count > n) {
+    if (static_cast<uint64_t>(count - n) > c.max_bytes - std::min(c.max_bytes, s.size())) {
+      return TooLarge(c);
+    }
     std::string pad(count - n, ' ');
     return Str(left ? std::string(s) + pad : pad + std::string(s), out);
   }
   if (left) return Str(std::string(s.substr(0, RuneOffset(s, count))), out);
   return Str(std::string(s.substr(RuneOffset(s, n - count))), out);
 }
-Status FnAlignLeft(Args a, const CallContext&, Value* out) { return FnAlign(a, out, true); }
-Status FnAlignRight(Args a, const CallContext&, Value* out) { return FnAlign(a, out, false); }
+Status FnAlignLeft(Args a, const CallContext& c, Value* out) { return FnAlign(a, c, out, true); }
+Status FnAlignRight(Args a, const CallContext& c, Value* out) { return FnAlign(a, c, out, false); }
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -508,10 +530,11 @@ const RE2* CompileRegexp(std::string_view pattern, std::string* error) {
 }
 
 // Go's Regexp.Expand for a replacement template: $1, ${1}, $name, ${name},
-// $$; a malformed reference is copied as text.
+// $$; a malformed reference is copied as text. Stops once *out is longer
+// than `max` (the caller then fails).
 void Expand(std::string_view tmpl, const RE2& re, const re2::StringPiece* groups, int ngroups,
-            std::string* out) {
-  for (size_t i = 0; i < tmpl.size();) {
+            size_t max, std::string* out) {
+  for (size_t i = 0; i < tmpl.size() && out->size() <= max;) {
     size_t d = tmpl.find('$', i);
     if (d == std::string_view::npos) {
       out->append(tmpl.substr(i));
@@ -558,7 +581,7 @@ void Expand(std::string_view tmpl, const RE2& re, const re2::StringPiece* groups
 }
 
 // Regexp.ReplaceAllString / ReplaceAllLiteralString.
-Status ReplaceAll(Args a, Value* out, bool literal) {
+Status ReplaceAll(Args a, const CallContext& c, Value* out, bool literal) {
   std::string err;
   const RE2* re = CompileRegexp(a[0].str(), &err);
   if (re == nullptr) return CallError(err);
@@ -572,6 +595,7 @@ Status ReplaceAll(Args a, Value* out, bool literal) {
   size_t pos = 0;
   bool any = false;
   while (pos <= src.size()) {
+    if (res.size() > c.max_bytes) return TooLarge(c);
     if (!re->Match(text, pos, src.size(), RE2::UNANCHORED, groups.data(), ngroups)) break;
     size_t ms = groups[0].data() - src.data();
     size_t me = ms + groups[0].size();
@@ -580,7 +604,7 @@ Status ReplaceAll(Args a, Value* out, bool literal) {
       if (literal) {
         res.append(repl);
       } else {
-        Expand(repl, *re, groups.data(), ngroups, &res);
+        Expand(repl, *re, groups.data(), ngroups, c.max_bytes, &res);
       }
     }
     any = true;
@@ -603,11 +627,11 @@ Status ReplaceAll(Args a, Value* out, bool literal) {
   return Str(std::move(res), out);
 }
 
-Status FnRegexReplaceAll(Args a, const CallContext&, Value* out) {
-  return ReplaceAll(a, out, false);
+Status FnRegexReplaceAll(Args a, const CallContext& c, Value* out) {
+  return ReplaceAll(a, c, out, false);
 }
-Status FnRegexReplaceAllLiteral(Args a, const CallContext&, Value* out) {
-  return ReplaceAll(a, out, true);
+Status FnRegexReplaceAllLiteral(Args a, const CallContext& c, Value* out) {
+  return ReplaceAll(a, c, out, true);
 }
 
 // Loki's count: the number of matches of a regular expression

@@ -2,7 +2,6 @@
 // unixEpochMillis, unixEpochNanos, toDateInZone and unixToTime. Times are
 // UTC (the zone Loki runs in); toDateInZone knows only UTC.
 
-#include <chrono>
 #include <string>
 
 #include "logstore/template/functions.h"
@@ -10,12 +9,6 @@
 #include "logstore/template/go_time.h"
 
 namespace logstack::logstore::tmpl {
-
-int64_t TemplateData::NowNs() const {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 namespace {
 

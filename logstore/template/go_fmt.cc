@@ -1,5 +1,6 @@
 #include "logstore/template/go_fmt.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -515,7 +516,8 @@ void AppendGoQuote(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void GoSprintf(std::string_view format, std::span<const Value> args, std::string* out) {
+bool GoSprintf(std::string_view format, std::span<const Value> args, std::string* out,
+               size_t max_size) {
   size_t argi = 0;
   size_t i = 0;
   while (i < format.size()) {
@@ -580,6 +582,7 @@ void GoSprintf(std::string_view format, std::span<const Value> args, std::string
       out->append("%!(NOVERB)");
       break;
     }
+
     size_t w;
     char32_t verb = DecodeRune(format.substr(i), &w);
     i += w;
@@ -593,6 +596,13 @@ void GoSprintf(std::string_view format, std::span<const Value> args, std::string
       out->append("(MISSING)");
       continue;
     }
+    // A verb pads to its width, and a number's precision adds digits:
+    // refuse what cannot fit before building it (a string's precision only
+    // cuts).
+    size_t room = out->size() < max_size ? max_size - out->size() : 0;
+    bool cuts = verb == 's' || verb == 'q' || verb == 'T';
+    int64_t grows = std::max<int64_t>(spec.width, cuts ? -1 : spec.prec);
+    if (grows > 0 && static_cast<uint64_t>(grows) > room) return false;
     const Value& arg = args[argi++];
     if (verb == 'T') {
       FmtString(arg.TypeName(), 's', spec, out);
@@ -609,6 +619,7 @@ void GoSprintf(std::string_view format, std::span<const Value> args, std::string
       continue;
     }
     PrintArg(arg, static_cast<char>(verb), spec, out);
+    if (out->size() > max_size) return false;
   }
   if (argi < args.size()) {
     out->append("%!(EXTRA ");
@@ -624,6 +635,7 @@ void GoSprintf(std::string_view format, std::span<const Value> args, std::string
     }
     out->push_back(')');
   }
+  return out->size() <= max_size;
 }
 
 void GoSprint(std::span<const Value> args, std::string* out) {

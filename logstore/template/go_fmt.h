@@ -31,8 +31,12 @@ bool GoParseFloat(std::string_view s, double* out);
 // strconv.Quote: a double-quoted Go string literal.
 void AppendGoQuote(std::string_view s, std::string* out);
 
-// fmt.Sprintf(format, args...).
-void GoSprintf(std::string_view format, std::span<const Value> args, std::string* out);
+// fmt.Sprintf(format, args...). Returns false, with *out left partly
+// written, when the output would grow past `max_size` bytes: a width or a
+// precision larger than the room left is refused before any padding is
+// built, so `%999999999d` costs nothing.
+bool GoSprintf(std::string_view format, std::span<const Value> args, std::string* out,
+               size_t max_size = SIZE_MAX);
 
 // fmt.Sprint: operands printed with %v, a space between two operands when
 // neither is a string.

@@ -291,7 +291,26 @@ class Parser {
     return Fail("unexpected EOF");
   }
 
+  // Counts one level of nesting for as long as it lives; see
+  // kMaxTemplateDepth.
+  class DepthGuard {
+   public:
+    explicit DepthGuard(Parser* p) : p_(p) { ++p_->depth_; }
+    ~DepthGuard() { --p_->depth_; }
+    // Fails the parse when the level is one too many.
+    bool TooDeep() {
+      if (p_->depth_ <= kMaxTemplateDepth) return false;
+      p_->Fail("exceeded maximum template depth (" + std::to_string(kMaxTemplateDepth) + ")");
+      return true;
+    }
+
+   private:
+    Parser* p_;
+  };
+
   bool Control(Node* n, Node::Kind kind, std::string_view context) {
+    DepthGuard guard(this);
+    if (guard.TooDeep()) return false;
     size_t saved_vars = vars_.size();
     n->kind = kind;
     n->pos = last_->pos;
@@ -320,6 +339,8 @@ class Parser {
   }
 
   std::unique_ptr<Pipeline> ParsePipeline(std::string_view context, TokenType end) {
+    DepthGuard guard(this);
+    if (guard.TooDeep()) return nullptr;
     auto pipe = std::make_unique<Pipeline>();
     pipe->pos = PeekNonSpace().pos;
     if (PeekNonSpace().type == TokenType::kVariable) {
@@ -561,6 +582,7 @@ class Parser {
   const Token* last_ = nullptr;
   std::vector<std::string> vars_;
   int range_depth_ = 0;
+  int depth_ = 0;  // see DepthGuard
   int action_line_ = 0;
   Status err_;
 };

@@ -66,7 +66,16 @@ struct Node {
   size_t pos = 0;
 };
 
-// Parses `text`. Errors read as Go's: "template: NAME:LINE: message".
+// The deepest nesting a template may have: control structures
+// (if/with/range, each {{else if}} included), pipelines and parenthesized
+// pipelines each count one level. The parser rejects deeper templates, so
+// that neither parsing, executing nor destroying a tree recurses further;
+// the executor counts the same levels the same way.
+inline constexpr int kMaxTemplateDepth = 100;
+
+// Parses `text`. Errors read as Go's: "template: NAME:LINE: message"; a
+// template nested deeper than kMaxTemplateDepth fails with
+// "template: NAME:LINE: exceeded maximum template depth (100)".
 StatusOr<std::vector<Node>> ParseTemplate(std::string_view name, std::string_view text);
 
 // Go's String() of a command, for "executing ... at <...>" messages.

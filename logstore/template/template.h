@@ -19,6 +19,7 @@
 // Thread safety: a parsed Template is immutable; Execute may run from many
 // threads at once.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,21 +39,36 @@ class TemplateData {
   virtual std::optional<std::string_view> Label(std::string_view name) const = 0;
   virtual std::string_view Line() const = 0;  // __line__
   virtual int64_t TimestampNs() const = 0;    // __timestamp__
-  // The wall clock for `now`, in Unix nanoseconds. Tests override it.
-  virtual int64_t NowNs() const;
+  // The time `now` returns, in Unix nanoseconds: the caller's Clock (the
+  // pipeline passes the engine's), so that tests fix it.
+  virtual int64_t NowNs() const = 0;
+};
+
+// Loki's default limits_config.max_line_size.
+inline constexpr size_t kDefaultMaxOutputBytes = 256 << 10;
+
+struct TemplateOptions {
+  // The most bytes one Execute may append, and the longest string any
+  // function may build on the way (repeat, printf's widths, replace, ...):
+  // a template builds no line longer than a line may be. Functions refuse
+  // before they allocate; the executor checks every value and its output.
+  size_t max_output_bytes = kDefaultMaxOutputBytes;
 };
 
 class Template {
  public:
   // Parses `text`; errors as Go reports them, e.g.
   //   template: line:1: unclosed action
-  // (`name` is "line" for line_format, "label" for label_format).
+  // (`name` is "line" for line_format, "label" for label_format). A template
+  // nested deeper than 100 levels is refused (see parse.h).
   static StatusOr<std::shared_ptr<const Template>> Parse(std::string_view name,
-                                                         std::string_view text);
+                                                         std::string_view text,
+                                                         const TemplateOptions& options = {});
   virtual ~Template() = default;
   // Appends the output to *out. An execution error (e.g. a function given a
-  // bad argument) returns a non-OK status; Loki then sets
-  // __error__="TemplateFormatErr" and keeps the line.
+  // bad argument, or output past options.max_output_bytes) returns a non-OK
+  // status; Loki then sets __error__="TemplateFormatErr" and keeps the line.
+  // A range runs at most 1M iterations in one Execute, nested ones included.
   virtual Status Execute(const TemplateData& data, std::string* out) const = 0;
 };
 
