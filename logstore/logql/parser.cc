@@ -2,10 +2,12 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <initializer_list>
+#include <unordered_map>
 #include <utility>
 
 #include "logstore/logql/lexer.h"
@@ -232,7 +234,10 @@ int PatternNamedCaptures(std::string_view p) {
 }
 
 // Nesting deeper than this is rejected, so that hostile queries cannot
-// exhaust the stack of this recursive parser.
+// exhaust the stack of this recursive parser, nor of what walks the tree it
+// builds (the printer, the engine, label filters, destructors): both the
+// parser's recursion and the height of every tree it returns (metric
+// expressions, label filter expressions) stay within it.
 constexpr int kMaxDepth = 256;
 
 struct RangeBody {
@@ -271,6 +276,21 @@ class Parser {
     int* depth_;
   };
   static Status TooDeep() { return SemanticError("query is nested too deeply"); }
+
+  // The height of a tree node the parser built (1 for a leaf). Left-
+  // associative chains (`a + b + c`, `x>1 and y>1 and z>1`) grow the tree
+  // without recursing, and a parenthesized chain can start another: the
+  // recursion depth alone does not bound the height, so it is tracked.
+  int Height(const void* node) const {
+    auto it = heights_.find(node);
+    return it == heights_.end() ? 1 : it->second;
+  }
+  // Records the height of a new inner node; TooDeep past kMaxDepth.
+  Status SetHeight(const void* node, int height) {
+    if (height > kMaxDepth) return TooDeep();
+    heights_[node] = height;
+    return Status::Ok();
+  }
 
   Status Unexpected(const Token& t, std::initializer_list<TK> expecting = {}) const {
     if (t.kind == TK::kError) return InvalidArgument(t.text);
@@ -336,6 +356,8 @@ class Parser {
         be->matching = std::move(vm);
       }
       LOGSTACK_ASSIGN_OR_RETURN(be->rhs, Binary(op == BinaryOp::kPow ? prec : prec + 1, false));
+      LOGSTACK_RETURN_IF_ERROR(
+          SetHeight(be.get(), 1 + std::max(Height(lhs.get()), Height(be->rhs.get()))));
       be->lhs = std::move(lhs);
       lhs = std::move(be);
     }
@@ -512,6 +534,7 @@ class Parser {
       Take();
     }
     LOGSTACK_ASSIGN_OR_RETURN(e->inner, Binary(0, false));
+    LOGSTACK_RETURN_IF_ERROR(SetHeight(e.get(), 1 + Height(e->inner.get())));
     LOGSTACK_RETURN_IF_ERROR(ExpectNoList(TK::kRParen));
     if (!e->grouping && AtGrouping()) {
       LOGSTACK_ASSIGN_OR_RETURN(e->grouping, ParseGrouping());
@@ -539,6 +562,7 @@ class Parser {
     LOGSTACK_RETURN_IF_ERROR(Expect(TK::kLParen, {TK::kLParen}).status());
     auto e = std::make_unique<LabelReplaceExpr>();
     LOGSTACK_ASSIGN_OR_RETURN(e->inner, Binary(0, false));
+    LOGSTACK_RETURN_IF_ERROR(SetHeight(e.get(), 1 + Height(e->inner.get())));
     std::string* fields[] = {&e->dst, &e->replacement, &e->src, &e->regex};
     for (std::string* f : fields) {
       LOGSTACK_RETURN_IF_ERROR(Expect(TK::kComma, {TK::kComma}).status());
@@ -889,14 +913,16 @@ class Parser {
       if (prec == 0 || prec < min_prec) break;
       Take();
       LOGSTACK_ASSIGN_OR_RETURN(LabelFilterPtr right, LabelFilter(prec + 1));
-      left = Combine(prec == 2 ? LabelFilterExpr::Kind::kAnd : LabelFilterExpr::Kind::kOr,
-                     std::move(left), std::move(right));
+      LOGSTACK_ASSIGN_OR_RETURN(
+          left, Combine(prec == 2 ? LabelFilterExpr::Kind::kAnd : LabelFilterExpr::Kind::kOr,
+                        std::move(left), std::move(right)));
     }
     return left;
   }
 
-  static LabelFilterPtr Combine(LabelFilterExpr::Kind kind, LabelFilterPtr l, LabelFilterPtr r) {
+  StatusOr<LabelFilterPtr> Combine(LabelFilterExpr::Kind kind, LabelFilterPtr l, LabelFilterPtr r) {
     auto e = std::make_unique<LabelFilterExpr>();
+    LOGSTACK_RETURN_IF_ERROR(SetHeight(e.get(), 1 + std::max(Height(l.get()), Height(r.get()))));
     e->kind = kind;
     e->left = std::move(l);
     e->right = std::move(r);
@@ -1033,6 +1059,10 @@ class Parser {
   std::vector<Token> toks_;
   size_t i_ = 0;
   int depth_ = 0;
+  // Heights of the inner nodes built so far (see Height). A node freed
+  // during a successful parse (none is, today) could only make a later leaf
+  // at its address read too high: a spurious error, never a missed one.
+  std::unordered_map<const void*, int> heights_;
 };
 
 }  // namespace

@@ -364,6 +364,63 @@ TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(Canon(ok), "1");
 }
 
+// A chain grows the tree without recursing, and a parenthesized chain can
+// start another: the tree's height is bounded, not only the recursion.
+TEST(ParserTest, ChainsInsideParenthesesCountTowardsTheDepth) {
+  std::string sum = "1";
+  for (int level = 0; level < 100; level++) {
+    std::string q = "(" + sum;
+    for (int i = 0; i < 100; i++) q += " + 1";
+    sum = q + ")";
+  }
+  EXPECT_EQ(ErrorOf(sum), "parse error : query is nested too deeply");
+  std::string filter = "x=\"1\"";
+  for (int level = 0; level < 100; level++) {
+    std::string q = "(" + filter;
+    for (int i = 0; i < 100; i++) q += " and x=\"1\"";
+    filter = q + ")";
+  }
+  EXPECT_EQ(ErrorOf("{a=\"b\"} | " + filter), "parse error : query is nested too deeply");
+  std::string aggs = "vector(1)";
+  for (int level = 0; level < 100; level++) {
+    std::string q = "sum(" + aggs;
+    for (int i = 0; i < 100; i++) q += " + 1";
+    aggs = q + ")";
+  }
+  EXPECT_EQ(ErrorOf(aggs), "parse error : query is nested too deeply");
+  std::string replaces = "vector(1)";
+  for (int level = 0; level < 100; level++) {
+    std::string q = "label_replace(" + replaces;
+    for (int i = 0; i < 100; i++) q += " * 1";
+    replaces = q + ", \"a\", \"b\", \"c\", \"d\")";
+  }
+  EXPECT_EQ(ErrorOf(replaces), "parse error : query is nested too deeply");
+  // Vector matching and bool modifiers add no height of their own.
+  std::string matched = "vector(1)";
+  for (int i = 0; i < 10000; i++) matched += " > bool on (a) group_left (b) vector(1)";
+  EXPECT_EQ(ErrorOf(matched), "parse error : query is nested too deeply");
+}
+
+// The tallest trees the parser accepts print, reparse and are destroyed.
+TEST(ParserTest, TallestAcceptedTreesWalk) {
+  std::string sum = "1";
+  for (int i = 0; i < 255; i++) sum += " + 1";  // 255 nodes: height 256
+  ASSERT_NE(ErrorOf(sum).substr(0, 7), "parse e");
+  EXPECT_EQ(ErrorOf(sum + " + 1"), "parse error : query is nested too deeply");
+  std::string filter = "{a=\"b\"} | x=\"1\"";
+  for (int i = 0; i < 250; i++) filter += " or x=\"1\"";
+  ExprPtr e = MustParse(filter);
+  ASSERT_NE(e, nullptr);
+  auto again = ParseExpr(Format(*e));
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(Format(**again), Format(*e));
+  for (int i = 0; i < 10; i++) filter += " or x=\"1\"";
+  EXPECT_EQ(ErrorOf(filter), "parse error : query is nested too deeply");
+  ExprPtr tall = MustParse(sum);
+  ASSERT_NE(tall, nullptr);
+  EXPECT_FALSE(Format(*tall).empty());
+}
+
 TEST(ParserTest, ParseMatchers) {
   auto m = ParseMatchers(R"({a="b", c=~"d.*"})");
   ASSERT_TRUE(m.ok()) << m.status().message();
