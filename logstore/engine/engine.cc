@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "common/units.h"
+#include "logstore/engine/limits.h"
 #include "logstore/engine/matrix.h"
 #include "logstore/engine/samples.h"
 #include "logstore/logql/parser.h"
@@ -63,18 +63,23 @@ struct QueryContext {
     if (err.ok()) err = std::move(s);
     cancelled = true;
   }
+  // The query's clock and line size, for the templates of its pipelines.
+  pipeline::CompileOptions CompileOptions() const {
+    pipeline::CompileOptions o;
+    o.clock = clock;
+    o.max_line_size = limits->max_line_size;
+    return o;
+  }
   // Called every few thousand entries: the byte limit and the timeout.
   bool Check(uint64_t add_bytes, uint64_t add_lines) {
     uint64_t total = bytes.fetch_add(add_bytes) + add_bytes;
     lines.fetch_add(add_lines);
     if (limits->max_bytes_read > 0 && total > limits->max_bytes_read) {
-      Fail(InvalidArgument(
-          "the query would read too many bytes (limit: " + std::to_string(limits->max_bytes_read) +
-          " bytes); narrow the selector, the time range or add filters"));
+      Fail(BytesReadError(limits->max_bytes_read));
       return false;
     }
     if (deadline_ns > 0 && clock->NowNanos() > deadline_ns) {
-      Fail(DeadlineExceeded("query timed out"));
+      Fail(TimeoutError());
       return false;
     }
     return !cancelled.load(std::memory_order_relaxed);
@@ -151,8 +156,8 @@ class OutputStreams {
 StatusOr<QueryResult> ExecLogQuery(Engine::Impl* impl, const logql::LogSelectorExpr& sel,
                                    QueryContext* ctx, QueryStats* stats) {
   const QueryParams& p = *ctx->params;
-  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto,
-                            CompileForQuery(pipeline::CompilePipeline(sel.stages)));
+  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto, CompileForQuery(pipeline::CompilePipeline(
+                                                             sel.stages, ctx->CompileOptions())));
   const bool forward = p.direction == Direction::kForward;
   chunk::BlockFilterPtr filter = MakeBlockFilter(sel.stages);
   // Workers share out (time slice, stream) pairs; `interval` spaces entries
@@ -291,6 +296,7 @@ StatusOr<StepValue> EvalRange(const logql::RangeAggExpr& e, EvalEnv& env,
   se.tenant = env.ctx->params->tenant;
   se.max_series = env.ctx->limits->max_series;
   se.parallelism = env.ctx->limits->parallelism;
+  se.compile = env.ctx->CompileOptions();
   se.parallel_for = [&](size_t n, const std::function<void(size_t)>& fn) {
     env.impl->ParallelFor(n, fn);
   };
@@ -386,12 +392,7 @@ StatusOr<QueryResult> Engine::Exec(const QueryParams& params, const QueryLimits&
   const int64_t began = impl_->clock->NowNanos();
   LOGSTACK_ASSIGN_OR_RETURN(logql::ExprPtr expr, logql::ParseExpr(params.query));
 
-  if (limits_.max_query_length_ns > 0 &&
-      params.end_ns - params.start_ns > limits_.max_query_length_ns) {
-    return InvalidArgument("the query time range exceeds the limit (query length: " +
-                           FormatDuration(params.end_ns - params.start_ns) +
-                           ", limit: " + FormatDuration(limits_.max_query_length_ns) + ")");
-  }
+  LOGSTACK_RETURN_IF_ERROR(CheckQueryLength(params.start_ns, params.end_ns, limits_));
   QueryContext ctx;
   ctx.params = &params;
   ctx.limits = &limits_;
@@ -405,11 +406,7 @@ StatusOr<QueryResult> Engine::Exec(const QueryParams& params, const QueryLimits&
           "log queries are not supported as an instant query type, please change your query "
           "to a range query type");
     }
-    if (params.limit > limits_.max_entries) {
-      return InvalidArgument("max entries limit per query exceeded, limit > max_entries_limit (" +
-                             std::to_string(params.limit) + " > " +
-                             std::to_string(limits_.max_entries) + ")");
-    }
+    LOGSTACK_RETURN_IF_ERROR(CheckEntriesLimit(params.limit, limits_));
     result =
         ExecLogQuery(impl_.get(), static_cast<const logql::LogSelectorExpr&>(*expr), &ctx, stats);
   } else {

@@ -31,12 +31,14 @@ struct QueryParams {
 };
 
 struct QueryLimits {
-  uint32_t max_entries = 5000;      // largest `limit` accepted
-  uint32_t max_series = 500;        // series in a metric result (and in flight)
-  int64_t max_query_length_ns = 0;  // 0 = unlimited; end - start
-  int64_t timeout_ns = 0;           // 0 = unlimited
-  uint64_t max_bytes_read = 0;      // 0 = unlimited; line bytes scanned
-  int parallelism = 2;              // worker tasks per query
+  uint32_t max_entries = 5000;         // largest `limit` accepted
+  uint32_t max_series = 500;           // series in a metric result (and in flight)
+  int64_t max_query_length_ns = 0;     // 0 = unlimited; end - start
+  int64_t timeout_ns = 0;              // 0 = unlimited
+  uint64_t max_bytes_read = 0;         // 0 = unlimited; line bytes scanned
+  uint64_t max_line_size = 256 << 10;  // longest line or label a template builds; 0 = 64 MiB
+  uint64_t max_response_bytes = 0;     // 0 = unlimited; the JSON body a route answers
+  int parallelism = 2;                 // worker tasks per query
 };
 
 struct QueryStats {

@@ -257,8 +257,8 @@ StatusOr<StepValue> EvalSamples(const SampleQuery& q, const SampleEnv& env, Quer
   const logql::LogRange& r = e.range;
   const StepGrid& g = q.grid;
   const RangeOp op = e.op;
-  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto,
-                            CompileForQuery(pipeline::CompilePipeline(r.selector->stages)));
+  LOGSTACK_ASSIGN_OR_RETURN(pipeline::PipelinePtr proto, CompileForQuery(pipeline::CompilePipeline(
+                                                             r.selector->stages, env.compile)));
   pipeline::PipelinePtr post_proto;
   if (r.unwrap && !r.unwrap->post_filters.empty()) {
     LOGSTACK_ASSIGN_OR_RETURN(

@@ -37,6 +37,7 @@ struct SampleEnv {
   std::string tenant;
   uint32_t max_series = 500;
   int parallelism = 1;
+  pipeline::CompileOptions compile;  // the clock and line size templates use
   // Runs fn(0..n-1), possibly in parallel, and returns when all are done.
   std::function<void(size_t, const std::function<void(size_t)>&)> parallel_for;
   // Accounts read bytes and lines; false means stop (limit, timeout, error).

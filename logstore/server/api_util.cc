@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/units.h"
+#include "logstore/engine/limits.h"
 #include "logstore/server/api.h"
 
 namespace logstack::logstore {
@@ -170,8 +171,16 @@ engine::QueryLimits LimitsFor(Store* store, const std::string& tenant, int paral
   q.max_query_length_ns = l.max_query_length_ns;
   q.timeout_ns = l.query_timeout_ns;
   q.max_bytes_read = l.max_query_bytes_read;
+  q.max_line_size = l.validation.max_line_size;
+  q.max_response_bytes = l.max_query_response_size;
   q.parallelism = parallelism;
   return q;
+}
+
+http::Response JsonWithinLimit(std::string body, const engine::QueryLimits& limits) {
+  Status st = engine::CheckResponseSize(body.size(), limits);
+  if (!st.ok()) return Error(HttpStatusOf(st), st.message());
+  return http::Response::Json(200, std::move(body));
 }
 
 }  // namespace api_internal

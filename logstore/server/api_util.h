@@ -76,6 +76,11 @@ void Handle(ApiContext* ctx, http::Request& req, http::Responder respond, Fn fn)
 // The per-tenant query limits from the store's options.
 engine::QueryLimits LimitsFor(Store* store, const std::string& tenant, int parallelism);
 
+// A 200 JSON answer with `body`, or, when the body is larger than the
+// tenant's max_query_response_size, a 400 naming the limit. Every route that
+// answers query results or metadata sends its body through this.
+http::Response JsonWithinLimit(std::string body, const engine::QueryLimits& limits);
+
 void RegisterQueryRoutes(ApiContext* ctx, http::Server* server);
 void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server);
 void RegisterTailRoutes(ApiContext* ctx, http::Server* server);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/units.h"
+#include "logstore/engine/limits.h"
 #include "logstore/logql/parser.h"
 #include "logstore/logql/printer.h"
 #include "logstore/pipeline/go_values.h"
@@ -194,8 +195,9 @@ http::Response VolumeHandler(ApiContext* ctx, const http::Request& req, Store* s
     }
     result.push_back(std::move(item));
   }
-  return http::Response::Json(
-      200, Success({{"resultType", range ? "matrix" : "vector"}, {"result", std::move(result)}}));
+  return JsonWithinLimit(
+      Success({{"resultType", range ? "matrix" : "vector"}, {"result", std::move(result)}}),
+      LimitsFor(store, tenant, ctx->parallelism));
 }
 
 // ---------------------------------------------------------- detected labels
@@ -250,15 +252,27 @@ struct DetectedField {
 // The fields of the newest `line_limit` entries matching the query: labels
 // the json parser (for lines that start with '{') or the logfmt parser finds,
 // and structured metadata. Lines a parser fails on add nothing.
-StatusOr<std::map<std::string, DetectedField>> DetectFields(Store* store, const std::string& tenant,
+//
+// The query limits apply as to a log query run by the engine (see
+// engine/limits.h): the range, line_limit as the entries asked for, and the
+// bytes read and the time spent while reading.
+StatusOr<std::map<std::string, DetectedField>> DetectFields(Store* store, Clock* clock,
+                                                            const engine::QueryLimits& limits,
+                                                            const std::string& tenant,
                                                             const std::string& query, int64_t start,
                                                             int64_t end, int64_t line_limit) {
   LOGSTACK_ASSIGN_OR_RETURN(logql::ExprPtr expr, logql::ParseExpr(query));
   if (!expr->IsLogQuery()) {
     return InvalidArgument("only log queries are supported for detected fields");
   }
+  LOGSTACK_RETURN_IF_ERROR(engine::CheckQueryLength(start, end, limits));
+  LOGSTACK_RETURN_IF_ERROR(engine::CheckEntriesLimit(static_cast<uint64_t>(line_limit), limits));
+  engine::ReadBudget budget(limits, clock);
   const auto& sel = static_cast<const logql::LogSelectorExpr&>(*expr);
-  auto user = pipeline::CompilePipeline(sel.stages);
+  pipeline::CompileOptions opts;
+  opts.clock = clock;
+  opts.max_line_size = limits.max_line_size;
+  auto user = pipeline::CompilePipeline(sel.stages, opts);
   if (!user.ok()) return InvalidArgument("parse error : " + user.status().message());
   std::vector<logql::Stage> json_stages, logfmt_stages;
   json_stages.emplace_back(logql::JsonStage{});
@@ -282,6 +296,7 @@ StatusOr<std::map<std::string, DetectedField>> DetectFields(Store* store, const 
     int64_t n = 0;
     while (n < line_limit && streams[i].it->Next()) {
       const EntryView& e = streams[i].it->entry();
+      LOGSTACK_RETURN_IF_ERROR(budget.Add(e.line.size()));
       lines.push_back({e.timestamp_ns, i, std::string(e.line), std::string(e.metadata)});
       n++;
     }
@@ -359,7 +374,8 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                // Loki answers a label nobody has without `data`.
                return http::Response::Json(200, R"({"status":"success"})");
              }
-             return http::Response::Json(200, Success(json(*values)));
+             return JsonWithinLimit(Success(json(*values)),
+                                    LimitsFor(store, tenant, ctx->parallelism));
            });
   };
   server->Route({"GET", "POST"}, "/loki/api/v1/labels", labels_handler);
@@ -389,7 +405,8 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                  }
                  json data = json::array();
                  for (const auto& ls : all) data.push_back(LabelsJson(ls));
-                 return http::Response::Json(200, Success(std::move(data)));
+                 return JsonWithinLimit(Success(std::move(data)),
+                                        LimitsFor(store, tenant, ctx->parallelism));
                });
       });
 
@@ -457,7 +474,7 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                    list.push_back({{"label", name}, {"cardinality", vs.size()}});
                  }
                  json out = {{"detectedLabels", std::move(list)}};
-                 return http::Response::Json(200, out.dump());
+                 return JsonWithinLimit(out.dump(), LimitsFor(store, tenant, ctx->parallelism));
                });
       });
 
@@ -484,8 +501,9 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
              if (!line_limit.ok()) return Error(400, line_limit.status().message());
              auto field_limit = IntParam(req, value_of.empty() ? "field_limit" : "limit", 1000);
              if (!field_limit.ok()) return Error(400, field_limit.status().message());
-             auto fields =
-                 DetectFields(store, tenant, req.Param("query"), r->start, r->end, *line_limit);
+             const engine::QueryLimits limits = LimitsFor(store, tenant, ctx->parallelism);
+             auto fields = DetectFields(store, ctx->clock, limits, tenant, req.Param("query"),
+                                        r->start, r->end, *line_limit);
              if (!fields.ok())
                return Error(HttpStatusOf(fields.status()), fields.status().message());
              size_t limit = static_cast<size_t>(*field_limit);
@@ -499,8 +517,8 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                  }
                }
                json out = {{"values", std::move(values)}, {"limit", *field_limit}};
-               return http::Response::Json(
-                   200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+               return JsonWithinLimit(out.dump(-1, ' ', false, json::error_handler_t::replace),
+                                      limits);
              }
              json list = json::array();
              for (const auto& [name, f] : *fields) {
@@ -512,8 +530,8 @@ void RegisterMetadataRoutes(ApiContext* ctx, http::Server* server) {
                                {"parsers", std::move(parsers)}});
              }
              json out = {{"fields", std::move(list)}, {"limit", *field_limit}};
-             return http::Response::Json(200,
-                                         out.dump(-1, ' ', false, json::error_handler_t::replace));
+             return JsonWithinLimit(out.dump(-1, ' ', false, json::error_handler_t::replace),
+                                    limits);
            });
   };
   server->Route({"GET", "POST"}, "/loki/api/v1/detected_fields", fields_handler);

@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "common/units.h"
+#include "logstore/engine/limits.h"
 #include "logstore/server/api.h"
 #include "logstore/server/api_util.h"
 
@@ -174,10 +175,17 @@ http::Response Run(engine::Engine* eng, Store* store, const engine::QueryParams&
   }
   LOG_DEBUG("component=query query={} bytes={} lines={} secs={}", Quote(p.query),
             stats.bytes_processed, stats.lines_processed, stats.exec_seconds);
+  // The lines alone already too large: refused before the JSON is built.
+  size_t line_bytes = 0;
+  for (const auto& s : r->streams) {
+    for (const auto& e : s.entries) line_bytes += e.line.size();
+  }
+  Status size = engine::CheckResponseSize(line_bytes, limits);
+  if (!size.ok()) return Error(HttpStatusOf(size), size.message());
   json data = {{"resultType", ResultTypeName(r->type)},
                {"result", ResultJson(*r)},
                {"stats", StatsJson(stats)}};
-  return http::Response::Json(200, Success(std::move(data)));
+  return JsonWithinLimit(Success(std::move(data)), limits);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "common/logging.h"
+#include "logstore/engine/limits.h"
 #include "logstore/logql/parser.h"
 #include "logstore/model/labels.h"
 #include "logstore/pipeline/stage.h"
@@ -238,7 +239,11 @@ class TailSession : public std::enable_shared_from_this<TailSession> {
 };
 
 // Validates the request, subscribes, reads the history and answers the
-// upgrade (or an HTTP error).
+// upgrade (or an HTTP error). The query limits apply as to a log query run
+// by the engine (engine/limits.h): `limit` is the entries asked for, the
+// history's range [start, now] the range, and reading the history counts
+// against the bytes read and the timeout. Templates get the tenant's line
+// size and the API's clock.
 http::Response StartTail(ApiContext* ctx, const http::Request& req, Store* store,
                          const std::string& tenant) {
   std::string query = req.Param("query");
@@ -247,7 +252,11 @@ http::Response StartTail(ApiContext* ctx, const http::Request& req, Store* store
   if (!expr.ok()) return Error(400, expr.status().message());
   if (!(*expr)->IsLogQuery()) return Error(400, "tail: only log queries are supported");
   const auto& sel = static_cast<const logql::LogSelectorExpr&>(**expr);
-  auto pipe = pipeline::CompilePipeline(sel.stages);
+  const engine::QueryLimits limits = LimitsFor(store, tenant, ctx->parallelism);
+  pipeline::CompileOptions opts;
+  opts.clock = ctx->clock;
+  opts.max_line_size = limits.max_line_size;
+  auto pipe = pipeline::CompilePipeline(sel.stages, opts);
   if (!pipe.ok()) return Error(400, "parse error : " + pipe.status().message());
 
   int64_t delay = 0;
@@ -269,6 +278,8 @@ http::Response StartTail(ApiContext* ctx, const http::Request& req, Store* store
     if (end != v.c_str() + v.size() || n <= 0) {
       return Error(400, "limit must be a positive value");
     }
+    Status st = engine::CheckEntriesLimit(static_cast<uint64_t>(n), limits);
+    if (!st.ok()) return Error(HttpStatusOf(st), st.message());
     limit = std::min<int64_t>(n, kMaxHistory);
   }
   int64_t now = ctx->clock->NowNanos();
@@ -277,6 +288,9 @@ http::Response StartTail(ApiContext* ctx, const http::Request& req, Store* store
     auto t = ParseApiTime(req.Param("start"));
     if (!t.ok()) return Error(400, t.status().message());
     start = *t;
+  }
+  if (Status st = engine::CheckQueryLength(start, now, limits); !st.ok()) {
+    return Error(HttpStatusOf(st), st.message());
   }
 
   // Subscribe first, then read what is stored: nothing falls between.
@@ -288,11 +302,15 @@ http::Response StartTail(ApiContext* ctx, const http::Request& req, Store* store
   auto streams = store->Select(tenant, sel.matchers, start, INT64_MAX, Direction::kBackward);
   if (!streams.ok()) return Error(500, streams.status().message());
   std::vector<TailItem> history;
+  engine::ReadBudget budget(limits, ctx->clock);
   for (auto& s : *streams) {
     auto labels = std::make_shared<const Labels>(*s.labels);
     int64_t n = 0;
     while (n < limit && s.it->Next()) {
       const EntryView& e = s.it->entry();
+      if (Status st = budget.Add(e.line.size()); !st.ok()) {
+        return Error(HttpStatusOf(st), st.message());
+      }
       history.push_back({labels, e.timestamp_ns, std::string(e.line), std::string(e.metadata), 0});
       n++;
     }

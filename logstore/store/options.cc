@@ -35,6 +35,7 @@ void ReadLimits(ConfigReader& r, TenantLimits* l) {
   r.Read("max_query_series", &l->max_query_series);
   r.ReadDuration("query_timeout", &l->query_timeout_ns);
   r.ReadBytes("max_query_bytes_read", &l->max_query_bytes_read);
+  r.ReadBytes("max_query_response_size", &l->max_query_response_size);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ struct TenantLimits {
   int64_t max_query_series = 500;
   int64_t query_timeout_ns = 60LL * 1'000'000'000;  // 0 = none
   uint64_t max_query_bytes_read = 0;                // line bytes; 0 = unlimited
+  uint64_t max_query_response_size = 64 << 20;      // JSON bytes a query answers; 0 = unlimited
 };
 
 struct StoreOptions {
