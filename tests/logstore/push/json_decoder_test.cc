@@ -228,6 +228,18 @@ TEST(JsonDecoderTest, SyntaxErrors) {
   EXPECT_NE(Err(std::string(100000, '[')).find("readObjectStart"), std::string::npos);
   std::string deep = R"({"a":)" + std::string(100000, '[');
   EXPECT_NE(Err(deep).find("nesting too deep"), std::string::npos);
+  std::string objects;
+  for (int i = 0; i < 100000; i++) objects += R"({"a":)";
+  EXPECT_NE(Err(objects).find("nesting too deep"), std::string::npos);
+  // Deep where the decoder expects a known shape: an error at the first
+  // wrong token, without descending.
+  for (std::string_view at :
+       {R"({"streams":)", R"({"streams":[)", R"({"streams":[{"stream":)",
+        R"({"streams":[{"values":)", R"({"streams":[{"values":[)",
+        R"({"streams":[{"values":[["1","x",)", R"({"streams":[{"stream":{"a":"b"},"x":)"}) {
+    EXPECT_FALSE(Err(std::string(at) + std::string(100000, '[')).empty()) << at;
+    EXPECT_FALSE(Err(std::string(at) + objects).empty()) << at;
+  }
 }
 
 TEST(JsonDecoderTest, EveryCutPointIsAnError) {
