@@ -4,13 +4,17 @@
 #
 # The LogQL targets (logql_*_fuzz) start from the valid queries of
 # tests/logstore/logql/testdata/queries.txt, one query a seed file, when
-# their corpus is empty, and use the LogQL dictionary (logql.dict).
+# their corpus is empty, and use the LogQL dictionary (logql.dict); the
+# template target uses template.dict. The parser targets (logql_parser_fuzz,
+# template_fuzz) get inputs up to 32 KiB, long enough to nest past every
+# depth limit (256 LogQL levels, 100 template levels) with room to spare.
 set -euo pipefail
 bin_dir=${1:?bin dir}
 seconds=${2:-30}
 corpus_root=$(dirname "$bin_dir")/corpus
 queries=$(dirname "$0")/../logstore/logql/testdata/queries.txt
 logql_dict=$(dirname "$0")/logql.dict
+template_dict=$(dirname "$0")/template.dict
 status=0
 for target in "$bin_dir"/*_fuzz; do
   [ -x "$target" ] || continue
@@ -27,6 +31,8 @@ for target in "$bin_dir"/*_fuzz; do
   fi
   extra=()
   [[ $name == logql_*_fuzz ]] && extra+=(-dict="$logql_dict")
+  [[ $name == template_fuzz ]] && extra+=(-dict="$template_dict")
+  [[ $name == logql_parser_fuzz || $name == template_fuzz ]] && extra+=(-max_len=32768)
   echo "== $name (${seconds}s)"
   # -timeout: one input may not run longer than this (queries have their
   # own 2s limit in logql_eval_fuzz).
