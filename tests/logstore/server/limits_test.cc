@@ -182,7 +182,14 @@ TEST_F(LimitsTest, DeepTemplatesAre400LikeOtherTemplateErrors) {
 
 TEST_F(LimitsTest, DeepQueriesAre400) {
   Start();
-  for (const std::string& q : {Repeated("(", 100000), "{app=\"a\"} | " + Repeated("(", 100000)}) {
+  // Each about 1 MB: the lexer must stay linear in the query's length (it
+  // once counted lines and columns from the start for every token).
+  const std::vector<std::string> queries = {
+      Repeated("(", 100000),
+      "{app=\"a\"} | " + Repeated("(", 100000),
+      "{app=\"a\"} | x>1 and " + Repeated("(x>1 or ", 100000) + "x>1" + Repeated(")", 100000),
+      Repeated("sum(", 100000) + "rate({app=\"a\"}[1m])" + Repeated(")", 100000)};
+  for (const std::string& q : queries) {
     auto r = QueryRange(q);
     EXPECT_EQ(r.status, 400) << r.Describe().substr(0, 300);
     EXPECT_TRUE(Contains(r.body, "nested too deeply")) << r.body.substr(0, 300);
