@@ -10,7 +10,7 @@
 namespace logstack::logstore::logql::testing {
 
 inline std::filesystem::path TestdataDir() {
-  return std::filesystem::path(__FILE__).parent_path() / "testdata";
+  return std::filesystem::path(LOGSTACK_SOURCE_DIR) / "tests/logstore/logql/testdata";
 }
 
 // Non-empty lines not starting with '#'.
