@@ -7,10 +7,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include "common/logging.h"
@@ -32,6 +34,18 @@ namespace {
 // and none over kMaxSpareBodyBytes, so idle connections hold no buffer.
 constexpr size_t kMaxSpareBodyBytes = 8 << 20;
 thread_local std::string spare_body;
+
+// Beast's one header limit covers the request line and the fields (and the
+// CRLFs after each and after the header); ServerOptions limits each part on
+// its own, so Beast is given their sum.
+uint32_t BeastHeaderLimit(const ServerOptions& o) {
+  const uint64_t sum = uint64_t{o.max_request_line_bytes} + o.max_header_bytes + 4;
+  return static_cast<uint32_t>(std::min<uint64_t>(sum, UINT32_MAX));
+}
+
+std::string LimitText(const char* what, uint64_t limit) {
+  return std::string(what) + ", limit " + std::to_string(limit) + " bytes\n";
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -362,7 +376,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadHeader() {
     parser_.emplace();
-    parser_->header_limit(64 * 1024);
+    parser_->header_limit(BeastHeaderLimit(server_->opts));
     parser_->body_limit(server_->opts.body_limit);
     stream_.expires_after(std::chrono::seconds(server_->opts.idle_timeout_seconds));
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -375,8 +389,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendError(413, "request body too large, limit " +
                                 std::to_string(server_->opts.body_limit) + " bytes");
     }
+    if (ec == bhttp::error::header_limit) return OnHeaderOverLimit();
     if (ec) return Fail(ec);
     auto& msg = parser_->get();
+    if (CheckHeaderSizes(msg)) return;
     auto len = parser_->content_length();
     if (len && *len > server_->opts.body_limit) {
       return SendError(413, "request body too large: " + std::to_string(*len) + " bytes, limit " +
@@ -466,8 +482,49 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_ = req;
   }
 
-  void SendError(int status, std::string text) {
-    keep_alive_ = false;
+  // Beast stopped reading a header longer than both limits together. Its
+  // start is still in buffer_: when no line ends within the request line's
+  // limit, the request line is what is too long (414); otherwise the fields
+  // are (431). The rest of the header is unread, so the connection ends.
+  void OnHeaderOverLimit() {
+    const ServerOptions& o = server_->opts;
+    const auto data = buffer_.data();
+    std::string_view seen(static_cast<const char*>(data.data()), data.size());
+    const size_t eol = seen.find('\n');
+    if (eol == std::string_view::npos || eol > size_t{o.max_request_line_bytes} + 1) {
+      return SendError(414, LimitText("request line too long", o.max_request_line_bytes));
+    }
+    SendError(431, LimitText("request header fields too large", o.max_header_bytes));
+  }
+
+  // Answers 414 or 431 for a header Beast read whole but that is over one of
+  // the limits; returns true iff it did. The connection stays open for the
+  // next request when this one has no body to skip.
+  bool CheckHeaderSizes(const bhttp::request<bhttp::string_body>& msg) {
+    const ServerOptions& o = server_->opts;
+    const size_t line = msg.method_string().size() + 1 + msg.target().size() + 1 +
+                        std::string_view("HTTP/1.1").size();
+    size_t fields = 0;
+    for (const auto& f : msg) fields += f.name_string().size() + 2 + f.value().size() + 2;
+    int status = 0;
+    std::string text;
+    if (line > o.max_request_line_bytes) {
+      status = 414;
+      text = LimitText("request line too long", o.max_request_line_bytes);
+    } else if (fields > o.max_header_bytes) {
+      status = 431;
+      text = LimitText("request header fields too large", o.max_header_bytes);
+    } else {
+      return false;
+    }
+    SendError(status, std::move(text), msg.keep_alive() && parser_->is_done());
+    return true;
+  }
+
+  // Answers an error before the request reached a route. Unless keep_alive,
+  // the answer says "Connection: close" and the connection ends after it.
+  void SendError(int status, std::string text, bool keep_alive = false) {
+    keep_alive_ = keep_alive;
     version_ = parser_ ? parser_->get().version() : 11;
     Send(Response::Text(status, std::move(text)), "error");
   }

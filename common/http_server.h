@@ -8,6 +8,12 @@
 // that can take a while (queries) should be moved to another thread and
 // answered through the Responder, which may be called from any thread.
 //
+// Requests over a limit (ServerOptions) are answered, not dropped: 413 for
+// the body, 414 for the request line, 431 for the header fields, each with a
+// one-line text body. The connection stays open after a 414 or 431 when the
+// whole header could be read and the request has no body; otherwise the
+// answer says "Connection: close" (the rest of the request cannot be framed).
+//
 // A route may also take the connection over as a WebSocket: it answers
 // Response::WebSocketUpgrade(on_open) and the server completes the handshake
 // and hands on_open a WebSocket (see below).
@@ -108,8 +114,15 @@ using Handler = std::function<void(Request&, Responder)>;
 struct ServerOptions {
   std::string listen = "0.0.0.0:3100";  // host:port; port 0 picks a free one
   int threads = 2;
-  uint64_t body_limit = 512ull << 20;
+  uint64_t body_limit = 512ull << 20;  // a longer body gets 413
   int idle_timeout_seconds = 300;
+  // The request line ("GET /path?query HTTP/1.1", without its CRLF) may be
+  // this long; a longer one gets 414 URI Too Long. Queries travel in the URL
+  // (GET /loki/api/v1/query_range?query=...), hence the room.
+  uint32_t max_request_line_bytes = 64 << 10;
+  // The header fields together, each counted as "Name: value" plus its CRLF,
+  // may be this long; more gets 431 Request Header Fields Too Large.
+  uint32_t max_header_bytes = 64 << 10;
 };
 
 // Splits "host:port". An empty host means all interfaces.
