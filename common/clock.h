@@ -1,11 +1,11 @@
 #pragma once
 
 // Clock: the one source of time. Code that needs "now" takes a Clock& in its
-// constructor, so tests drive time with a FakeClock and never sleep.
+// constructor, so tests drive time with a FakeClock (tests/mocks/fake_clock.h)
+// and never sleep.
 //
 // Thread safety: every implementation is safe to call from any thread.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -26,19 +26,6 @@ class RealClock final : public Clock {
   static RealClock& Default();
   int64_t NowNanos() const override;
   int64_t MonotonicNanos() const override;
-};
-
-// A clock that moves only when told to. Both readings move together.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(int64_t now_nanos = 1'700'000'000'000'000'000) : now_(now_nanos) {}
-  int64_t NowNanos() const override { return now_.load(); }
-  int64_t MonotonicNanos() const override { return now_.load(); }
-  void Set(int64_t now_nanos) { now_.store(now_nanos); }
-  void Advance(std::chrono::nanoseconds d) { now_.fetch_add(d.count()); }
-
- private:
-  std::atomic<int64_t> now_;
 };
 
 }  // namespace logstack

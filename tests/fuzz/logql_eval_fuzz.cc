@@ -16,13 +16,13 @@
 #include <string>
 #include <string_view>
 
-#include "common/clock.h"
 #include "common/mem_env.h"
 #include "common/metrics.h"
 #include "logstore/engine/engine.h"
 #include "logstore/logql/parser.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/store.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace {
 

@@ -19,6 +19,7 @@
 #include "common/kube/util.h"
 #include "tests/kube/server/test_server.h"
 #include "tests/kube/server/tls_certs.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::kube {
 namespace {

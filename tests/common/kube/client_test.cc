@@ -4,6 +4,7 @@
 
 #include "common/kube/object.h"
 #include "common/kube/rate_limit.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::kube {
 namespace {

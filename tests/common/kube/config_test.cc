@@ -11,6 +11,7 @@
 #include <map>
 
 #include "common/kube/util.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::kube {
 namespace {

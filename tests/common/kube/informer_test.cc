@@ -13,6 +13,7 @@
 
 #include "common/kube/events.h"
 #include "common/kube/object.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::kube {
 namespace {

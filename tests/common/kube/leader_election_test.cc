@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/mocks/fake_clock.h"
+
 namespace logstack::kube {
 namespace {
 

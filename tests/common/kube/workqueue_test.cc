@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include "tests/mocks/fake_clock.h"
+
 namespace logstack::kube {
 namespace {
 

@@ -12,6 +12,7 @@
 #include "common/mem_env.h"
 #include "logstore/model/labels.h"
 #include "logstore/push/json_decoder.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::logstore::engine {
 namespace {

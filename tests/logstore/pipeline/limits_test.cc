@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "common/clock.h"
 #include "logstore/model/labels.h"
 #include "logstore/pipeline/stage.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::logstore::pipeline {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "common/mem_env.h"
 #include "logstore/index/matcher.h"
+#include "tests/mocks/fake_clock.h"
 #include "tests/testutil/http_client.h"
 #include "tests/testutil/push_client.h"
 

@@ -9,6 +9,7 @@
 
 #include "common/mem_env.h"
 #include "logstore/server/api.h"
+#include "tests/mocks/fake_clock.h"
 #include "tests/testutil/http_client.h"
 #include "tests/testutil/ws_client.h"
 

@@ -9,6 +9,7 @@
 #include "common/mem_env.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/store.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::logstore {
 namespace {

@@ -16,6 +16,7 @@
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/options.h"
 #include "logstore/wal/wal.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::logstore {
 namespace {

@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/clock.h"
 #include "common/coding.h"
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
 #include "logstore/wal/log_reader.h"
+#include "tests/mocks/fake_clock.h"
 
 namespace logstack::logstore::wal {
 namespace {
