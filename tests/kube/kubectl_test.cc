@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/kube/server/test_server.h"
+#include "tests/testutil/eventually.h"
 
 extern char** environ;
 
@@ -26,6 +27,7 @@ namespace logstack::kubetest {
 namespace {
 
 using nlohmann::json;
+using testutil::Eventually;
 namespace fs = std::filesystem;
 
 std::string ReadFile(const fs::path& p) {
@@ -66,22 +68,15 @@ class Kubectl {
   // Waits for the exit; returns the exit code (-1 on timeout, then killed).
   int Wait(std::chrono::seconds timeout = std::chrono::seconds(30)) {
     if (pid_ <= 0) return -1;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        exited_ = true;
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    int status = 0;
+    const bool exited =
+        Eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!exited) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
     }
+    exited_ = true;
+    return exited ? (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) : -1;
   }
   void Kill() {
     if (pid_ > 0 && !exited_) {
@@ -99,12 +94,7 @@ class Kubectl {
   // Waits until stdout contains `text`; false at the deadline.
   bool WaitForOutput(const std::string& text,
                      std::chrono::seconds timeout = std::chrono::seconds(20)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (out().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+    return Eventually([&] { return out().find(text) != std::string::npos; }, timeout);
   }
   std::string out() const { return ReadFile(out_); }
   std::string err() const { return ReadFile(err_); }
@@ -393,11 +383,8 @@ TEST_F(KubectlTest, GetWatchStreamsChanges) {
   // The server notices a watcher that went away and ends its stream.
   ASSERT_EQ(server_->api().OpenWatchCount(), 1u);
   watch.Kill();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (server_->api().OpenWatchCount() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(server_->api().OpenWatchCount(), 0u);
+  EXPECT_TRUE(Eventually([&] { return server_->api().OpenWatchCount() == 0; }))
+      << server_->api().OpenWatchCount() << " watches open";
 }
 
 TEST_F(KubectlTest, TheBinaryServesUntilSigterm) {
@@ -425,10 +412,7 @@ TEST_F(KubectlTest, TheBinaryServesUntilSigterm) {
   argv.push_back(nullptr);
   pid_t pid = -1;
   ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!fs::exists(kubeconfig) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(Eventually([&] { return fs::exists(kubeconfig); })) << kubeconfig;
   Kubectl get(dir_, kubeconfig, {"get", "namespaces", "-o", "name"});
   EXPECT_EQ(get.Wait(), 0) << get.err();
   EXPECT_NE(get.out().find("namespace/kube-system"), std::string::npos);
@@ -446,10 +430,7 @@ TEST_F(KubectlTest, WaitForConditionSetThroughTheServer) {
   CreateWidget("w1", 3);
   Kubectl wait(dir_, kubeconfig_, {"wait", "--for=condition=Ready", "widget/w1", "--timeout=30s"});
   // Let kubectl get to its watch, then set the condition through /status.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (server_->api().OpenWatchCount() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(Eventually([&] { return server_->api().OpenWatchCount() > 0; }));
   EXPECT_TRUE(wait.Running());
   auto r = server_->api().Call(
       "PATCH", "/apis/example.com/v1/namespaces/default/widgets/w1/status",
@@ -480,10 +461,7 @@ TEST_F(KubectlTest, DeleteAndWaitForDeleteWithFinalizer) {
   EXPECT_TRUE(json::parse(out)["metadata"].contains("deletionTimestamp"));
 
   Kubectl wait(dir_, kubeconfig_, {"wait", "--for=delete", "widget/w1", "--timeout=30s"});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (server_->api().OpenWatchCount() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(Eventually([&] { return server_->api().OpenWatchCount() > 0; }));
   EXPECT_TRUE(wait.Running());
   auto r = server_->api().Call("PATCH", "/apis/example.com/v1/namespaces/default/widgets/w1",
                                {{"metadata", {{"finalizers", nullptr}}}},

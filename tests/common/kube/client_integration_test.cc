@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "tests/kube/server/test_server.h"
 #include "tests/kube/server/tls_certs.h"
 #include "tests/mocks/fake_clock.h"
+#include "tests/testutil/eventually.h"
 
 namespace logstack::kube {
 namespace {
@@ -27,15 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 using kubetest::KubeTestServer;
 
-template <typename F>
-bool Eventually(F f, std::chrono::milliseconds deadline = 10'000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return f();
-}
+using testutil::Eventually;
 
 class TempDir {
  public:
@@ -311,21 +305,25 @@ TEST_F(KubeClientIT, InformerListsInPages) {
   inf.Start();
   ASSERT_TRUE(inf.WaitForSync(10s));
   EXPECT_EQ(inf.Size(), 7u);
-  // Synced means the cache is filled; the add handlers run just after.
-  EXPECT_TRUE(Eventually([&] {
+  // Synced means the cache is filled; the add handlers run just after. One
+  // more object, created now, is added after them (handlers run in event
+  // order), so once its add came, every add of the list has come too.
+  ASSERT_TRUE(c->Create(resources::kConfigMaps, "default", ConfigMap("later", "x")).ok());
+  ASSERT_TRUE(Eventually([&] {
     std::lock_guard<std::mutex> l(mu);
-    return adds.size() == 7u;
+    return !adds.empty() && adds.back() == "later";
   }));
-  std::this_thread::sleep_for(20ms);
   {
     std::lock_guard<std::mutex> l(mu);
-    EXPECT_EQ(adds.size(), 7u);
+    std::vector<std::string> listed(adds.begin(), adds.end() - 1);
+    std::sort(listed.begin(), listed.end());
+    EXPECT_EQ(listed, (std::vector<std::string>{"p0", "p1", "p2", "p3", "p4", "p5", "p6"}));
   }
   auto got = inf.Get("default/p5");
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ((*got)["data"]["v"], "5");
   EXPECT_EQ(*got, *c->Get(resources::kConfigMaps, "default", "p5"));
-  EXPECT_EQ(inf.List().size(), 7u);
+  EXPECT_EQ(inf.List().size(), 8u);
   inf.Stop();
 }
 

@@ -14,21 +14,14 @@
 #include "common/kube/events.h"
 #include "common/kube/object.h"
 #include "tests/mocks/fake_clock.h"
+#include "tests/testutil/eventually.h"
 
 namespace logstack::kube {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <typename F>
-bool Eventually(F f, std::chrono::milliseconds deadline = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return f();
-}
+using testutil::Eventually;
 
 class FakeStream;
 

@@ -7,22 +7,14 @@
 #include <thread>
 
 #include "tests/mocks/fake_clock.h"
+#include "tests/testutil/eventually.h"
 
 namespace logstack::kube {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Waits (real time, bounded) for a condition that other threads make true.
-template <typename F>
-bool Eventually(F f, std::chrono::milliseconds deadline = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::yield();
-  }
-  return f();
-}
+using testutil::Eventually;
 
 TEST(WorkQueueTest, DeduplicatesWaitingItems) {
   FakeClock clock;

@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/clock.h"
 #include "common/kube/object.h"
+#include "common/kube/util.h"
 #include "operator/api/logstack_types.h"
 #include "operator/controller/constants.h"
 #include "operator/manifests/build.h"
@@ -52,10 +54,33 @@ class ControllerTest : public ClusterTest {
     return !want.empty() && ObjectsOf(ns, name) == want;
   }
 
+  // Reconcile passes so far, of every LogStack and every result.
+  double Passes() {
+    double n = 0;
+    for (const char* result : {"done", "requeue", "error"}) {
+      n += registry_.GetCounter("logstack_operator_reconcile_total", "", {{"result", result}})
+               .Value();
+    }
+    return n;
+  }
+
+  // Enqueues `key` and waits for a pass to end, `n` times over: at least
+  // n - 1 whole passes over `key` begin and end in between. What a pass
+  // must not do (write, fight, create) is checked after this instead of
+  // after a stretch of time.
+  bool RunPasses(const std::string& key, int n = 3) {
+    for (int i = 0; i < n; ++i) {
+      const double before = Passes();
+      controller_->Enqueue(key);
+      if (!Eventually([&] { return Passes() > before; })) return false;
+    }
+    return true;
+  }
+
   // Waits for the LogStack's condition `type` to be "status/reason".
   bool WaitCondition(const std::string& ns, const std::string& name, const std::string& type,
                      const std::string& want, std::chrono::milliseconds timeout = 20s) {
-    return WaitFor([&] { return ConditionOf(ns, name, type) == want; }, timeout);
+    return Eventually([&] { return ConditionOf(ns, name, type) == want; }, timeout);
   }
 };
 
@@ -68,7 +93,7 @@ TEST_F(ControllerTest, SampleConvergesAndGoesReady) {
   ASSERT_EQ(ls["items"].size(), 1u);
   const std::string name = kube::Name(ls["items"][0]);
 
-  ASSERT_TRUE(WaitFor([&] { return Converged("default", name); }))
+  ASSERT_TRUE(Eventually([&] { return Converged("default", name); }))
       << ::testing::PrintToString(ObjectsOf("default", name));
   Json stored = Get(kLs + "default/logstacks/" + name);
   const auto& fins = stored["metadata"]["finalizers"];
@@ -103,7 +128,7 @@ TEST_F(ControllerTest, SampleConvergesAndGoesReady) {
   EXPECT_NE(r.out.find("3/3"), std::string::npos) << r.out;
   // The Events (the Ready one is recorded right after the status write).
   std::set<std::string> reasons;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] {
         r = Kubectl(
             {"get", "events", "--field-selector", "involvedObject.name=" + name, "-o", "json"});
@@ -127,12 +152,12 @@ TEST_F(ControllerTest, DriftIsRepaired) {
   // A deleted Service comes back.
   auto r = Kubectl({"delete", "service", "demo-logstore"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] { return !Get("/api/v1/namespaces/default/services/demo-logstore").is_null(); }, 10s));
   // A deleted StatefulSet too.
   r = Kubectl({"delete", "statefulset", "demo-logstore"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] { return !Get(StsPath("default", "demo-logstore")).is_null(); }, 10s));
+  EXPECT_TRUE(Eventually([&] { return !Get(StsPath("default", "demo-logstore")).is_null(); }, 10s));
 
   // A StatefulSet edited by hand is restored; others' labels stay.
   Json sts = Get(StsPath("default", "demo-logstore"));
@@ -143,7 +168,7 @@ TEST_F(ControllerTest, DriftIsRepaired) {
   ASSERT_EQ(r.code, 0) << r.err;
   r = Kubectl({"label", "statefulset", "demo-logstore", "team=platform"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] {
         Json s = Get(StsPath("default", "demo-logstore"));
         return s["spec"]["template"]["spec"]["containers"][0]["image"] == image;
@@ -157,7 +182,7 @@ TEST_F(ControllerTest, DriftIsRepaired) {
   r = Kubectl({"patch", "configmap", "demo-logstore-config", "--type=merge", "-p",
                R"({"data":{"config.yaml":"garbage"}})"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] {
         return Get("/api/v1/namespaces/default/configmaps/demo-logstore-config")["data"] == data;
       },
@@ -182,12 +207,12 @@ TEST_F(ControllerTest, SpecChangeRollsThePods) {
   auto r = Kubectl({"patch", "logstack", "demo", "--type=merge", "-p",
                     R"({"spec":{"logstore":{"retention":"336h"}}})"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] { return hash() != before; }, 10s));
+  EXPECT_TRUE(Eventually([&] { return hash() != before; }, 10s));
   EXPECT_GT(kube::Generation(Get(StsPath("default", "demo-logstore"))), gen);
   EXPECT_NE(Get("/api/v1/namespaces/default/configmaps/demo-logstore-config").dump().find("336h"),
             std::string::npos);
   // The fake kubelet rolls it out; Ready again at the new generation.
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json ls = Get(kLs + "default/logstacks/demo");
     return ConditionOf("default", "demo", "Ready") == "True/Ready" &&
            ls["status"]["observedGeneration"] == kube::Generation(ls);
@@ -208,7 +233,7 @@ TEST_F(ControllerTest, ImmutableChangeIsReportedNotFought) {
   auto r = Kubectl({"patch", "logstack", "big", "--type=merge", "-p",
                     R"({"spec":{"logstore":{"storage":{"size":"20Gi"},"retention":"240h"}}})"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     auto c = kube::GetCondition(Get(kLs + "default/logstacks/big"), "Progressing");
     return c && c->message.find("volumeClaimTemplates") != std::string::npos;
   }));
@@ -226,7 +251,7 @@ TEST_F(ControllerTest, ImmutableChangeIsReportedNotFought) {
   const double updates_after_apply =
       registry_.GetCounter("logstack_operator_objects_written_total", "", {{"op", "update"}})
           .Value();
-  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(RunPasses("default/big"));
   EXPECT_EQ(registry_.GetCounter("logstack_operator_objects_written_total", "", {{"op", "update"}})
                 .Value(),
             updates_after_apply);
@@ -292,23 +317,27 @@ TEST_F(ControllerTest, NamespaceConflictDegradesTheYoungerLogStack) {
   CreateNamespace("shop");
   CreateNamespace("logging");
   Apply(LogStackYaml("team", "shop"));
-  ASSERT_TRUE(WaitFor([&] { return Converged("shop", "team"); }));
-  // Created later (creationTimestamp has seconds) and collecting "shop" as well.
-  std::this_thread::sleep_for(1100ms);
+  ASSERT_TRUE(Eventually([&] { return Converged("shop", "team"); }));
+  // Created later (creationTimestamp has seconds, from the test server's real
+  // clock) and collecting "shop" as well.
+  const std::string team_created =
+      Get(kLs + "shop/logstacks/team")["metadata"].value("creationTimestamp", "");
+  ASSERT_FALSE(team_created.empty());
+  ASSERT_TRUE(Eventually(
+      [&] { return kube::FormatRfc3339(RealClock::Default().NowNanos()) > team_created; }));
   Apply(LogStackYaml("platform", "logging", "{collector: {namespaces: [shop, logging]}}"));
   ASSERT_TRUE(WaitCondition("logging", "platform", "Degraded", "True/NamespaceConflict"));
-  // And it stays so on the passes that follow its own Degraded status (an
-  // absence, so this one watches a stretch of time).
-  for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(ObjectsOf("logging", "platform").empty()) << "after " << i * 50 << " ms";
-    std::this_thread::sleep_for(50ms);
+  // And it stays so on the passes that follow its own Degraded status.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(RunPasses("logging/platform", 1));
+    ASSERT_TRUE(ObjectsOf("logging", "platform").empty()) << "after pass " << i;
   }
   EXPECT_EQ(ConditionOf("shop", "team", "Degraded"), "False/Healthy");
   // The older one goes away: the younger one proceeds.
   auto r = Kubectl({"delete", "logstack", "team", "-n", "shop"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(WaitCondition("logging", "platform", "Degraded", "False/Healthy"));
-  EXPECT_TRUE(WaitFor([&] { return Converged("logging", "platform"); }));
+  EXPECT_TRUE(Eventually([&] { return Converged("logging", "platform"); }));
 }
 
 TEST_F(ControllerTest, DeleteRunsTheFinalizer) {
@@ -331,7 +360,7 @@ TEST_F(ControllerTest, DeleteRunsTheFinalizer) {
   EXPECT_TRUE(Get("/apis/rbac.authorization.k8s.io/v1/clusterroles/" + cr).is_null());
   EXPECT_TRUE(Get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + cr).is_null());
   // Namespaced objects went with their owner (the garbage collector).
-  EXPECT_TRUE(WaitFor([&] { return ObjectsOf("default", "gone").empty(); }, 10s))
+  EXPECT_TRUE(Eventually([&] { return ObjectsOf("default", "gone").empty(); }, 10s))
       << ::testing::PrintToString(ObjectsOf("default", "gone"));
 }
 
@@ -352,7 +381,7 @@ TEST_F(ControllerTest, PruneWhatTheSpecNoLongerWants) {
   // The password survives reconciles and restarts of the operator.
   StopController();
   StartController();
-  EXPECT_TRUE(WaitFor([&] { return Converged("default", "p"); }));
+  EXPECT_TRUE(Eventually([&] { return Converged("default", "p"); }));
   EXPECT_EQ(Get("/api/v1/namespaces/default/secrets/p-grafana-admin")["data"]["admin-password"],
             password);
 
@@ -361,12 +390,12 @@ TEST_F(ControllerTest, PruneWhatTheSpecNoLongerWants) {
       {"patch", "logstack", "p", "--type=merge", "-p",
        R"({"spec":{"grafana":{"deploy":{"enabled":false}},"collector":{"enabled":false}}})"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] { return Converged("default", "p"); }))
+  EXPECT_TRUE(Eventually([&] { return Converged("default", "p"); }))
       << ::testing::PrintToString(ObjectsOf("default", "p"));
   EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/deployments/p-grafana").is_null());
   EXPECT_TRUE(Get("/apis/apps/v1/namespaces/default/daemonsets/p-collector").is_null());
   // The status of the new generation.
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     ls = Get(kLs + "default/logstacks/p");
     return ls["status"]["observedGeneration"] == kube::Generation(ls) &&
            ConditionOf("default", "p", "Ready") == "True/Ready";
@@ -387,7 +416,7 @@ TEST_F(ControllerTest, GrafanaDatasourceOnceItsCrdAppears) {
       Kubectl({"apply", "-f",
                SourceDir() + "/tests/operator/controller/testdata/grafana-datasource-crd.yaml"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] { return Converged("default", "g", true); }))
+  EXPECT_TRUE(Eventually([&] { return Converged("default", "g", true); }))
       << ::testing::PrintToString(ObjectsOf("default", "g"));
   Json list = Get(gds);
   ASSERT_EQ(list["items"].size(), 1u);
@@ -452,7 +481,7 @@ TEST_F(ControllerTest, StoreVolumeIsReportedInStatus) {
   Apply(LogStackYaml("vol", "default"));
   ASSERT_TRUE(WaitCondition("default", "vol", "Ready", "True/Ready"));
   const std::string path = kLs + "default/logstacks/vol";
-  ASSERT_TRUE(WaitFor([&] { return Get(path)["status"]["logstore"].contains("storage"); }));
+  ASSERT_TRUE(Eventually([&] { return Get(path)["status"]["logstore"].contains("storage"); }));
   Json storage = Get(path)["status"]["logstore"]["storage"];
   EXPECT_EQ(storage["capacityBytes"], 10 * gib);
   EXPECT_EQ(storage["freeBytes"], 8 * gib);
@@ -464,23 +493,23 @@ TEST_F(ControllerTest, StoreVolumeIsReportedInStatus) {
   // Let the writes of getting Ready (status, Events) settle: three reads of
   // the volume in a row with no write between them.
   uint64_t writes = 0;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     writes = api().WriteRequestCount();
     const int reads = prober.storage_reads();
-    if (!WaitFor([&] { return prober.storage_reads() >= reads + 3; })) return false;
+    if (!Eventually([&] { return prober.storage_reads() >= reads + 3; })) return false;
     return api().WriteRequestCount() == writes;
   }));
   // A few MiB more in use: the same whole percent, so no status write.
   prober.SetStorage(StorageReport{10 * gib, 8 * gib - (5 << 20), gib});
   const int reads = prober.storage_reads();
-  ASSERT_TRUE(WaitFor([&] { return prober.storage_reads() >= reads + 3; }));
+  ASSERT_TRUE(Eventually([&] { return prober.storage_reads() >= reads + 3; }));
   EXPECT_EQ(api().WriteRequestCount(), writes);
 
   // Under the floor: reported, and a Warning Event says what to do.
   prober.SetStorage(StorageReport{10 * gib, gib / 2, gib});
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] { return Get(path)["status"]["logstore"]["storage"]["usedPercent"] == Json(95); }));
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     auto r = Kubectl({"get", "events", "-o", "json"});
     return r.out.find("StorageLow") != std::string::npos &&
            r.out.find("raise spec.logstore.storage.size") != std::string::npos;
@@ -519,7 +548,7 @@ TEST_F(ControllerTest, ConvergesThroughApiFaults) {
   ASSERT_EQ(r.code, 0) << r.err;
   api().CompactHistory();
   api().CloseWatches();
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] { return !Get("/api/v1/namespaces/default/services/f1-logstore").is_null(); }, 15s));
 
   // Writes fail with 500, 409 and 429 while a new LogStack is created.
@@ -529,7 +558,7 @@ TEST_F(ControllerTest, ConvergesThroughApiFaults) {
   api().FailNext("/api/v1/namespaces/f2/configmaps", 2, 429, 1, "POST");
   api().FailNext("/apis/logstack.io/v1alpha1/namespaces/f2/logstacks/f2/status", 2, 500, 1, "PUT");
   Apply(LogStackYaml("f2", "f2"));
-  EXPECT_TRUE(WaitFor([&] { return Converged("f2", "f2"); }, 30s))
+  EXPECT_TRUE(Eventually([&] { return Converged("f2", "f2"); }, 30s))
       << ::testing::PrintToString(ObjectsOf("f2", "f2"));
   EXPECT_TRUE(WaitCondition("f2", "f2", "Ready", "True/Ready", 30s));
   EXPECT_EQ(ConditionOf("default", "f1", "Ready"), "True/Ready");

@@ -47,15 +47,6 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
 // ---- Process -----------------------------------------------------------------
 
 Process::Process(const std::vector<std::string>& argv, const std::string& log_path,
@@ -111,11 +102,7 @@ void Process::Signal(int sig) {
 
 int Process::Wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (Running()) {
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(10ms);
-  }
+  if (!Eventually([&] { return !Running(); }, timeout)) return -1;
   return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
 }
 
@@ -247,19 +234,12 @@ KubectlResult ClusterTest::Kubectl(const std::vector<std::string>& args,
     return r;
   }
   posix_spawn_file_actions_destroy(&actions);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   int st = 0;
-  while (true) {
-    if (waitpid(pid, &st, WNOHANG) == pid) {
-      r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      break;
-    }
-    std::this_thread::sleep_for(5ms);
+  if (Eventually([&] { return waitpid(pid, &st, WNOHANG) == pid; }, timeout)) {
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  } else {
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
   }
   r.out = ReadFile(out);
   r.err = ReadFile(err);

@@ -27,6 +27,7 @@
 #include "operator/controller/controller.h"
 #include "operator/controller/counting_client.h"
 #include "tests/kube/server/test_server.h"
+#include "tests/testutil/eventually.h"
 
 namespace logstack::op::controller::testing {
 
@@ -39,8 +40,7 @@ std::string SourceDir();
 std::string BinDir();
 std::string ReadFile(const std::string& path);
 
-// Polls `cond` every 10 ms until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 20s);
+using testutil::Eventually;
 
 // A child process in its own process group, stdout and stderr to `log_path`.
 // The destructor kills the group (SIGKILL) and reaps it.

@@ -97,7 +97,7 @@ TEST_F(OperatorProcessTest, OneLeaderAndFailoverWhenKilled) {
   kubelet.Start();
   auto a = StartOperator("op-a", true);
   auto b = StartOperator("op-b", true);
-  ASSERT_TRUE(WaitFor([&] { return !LeaseHolder().empty(); }, 15s)) << a->log() << b->log();
+  ASSERT_TRUE(Eventually([&] { return !LeaseHolder().empty(); }, 15s)) << a->log() << b->log();
   const std::string leader = LeaseHolder();
   const bool a_leads = leader.rfind("op-a_", 0) == 0;
   ASSERT_TRUE(a_leads || leader.rfind("op-b_", 0) == 0) << leader;
@@ -111,14 +111,14 @@ TEST_F(OperatorProcessTest, OneLeaderAndFailoverWhenKilled) {
   EXPECT_EQ(sp.log().find("component=reconciler"), std::string::npos) << sp.log();
   EXPECT_EQ(sp.log().find("op=synced"), std::string::npos) << sp.log();
   int sp_health = 0;
-  ASSERT_TRUE(WaitFor([&] { return (sp_health = PortOf(sp, "health")) > 0; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return (sp_health = PortOf(sp, "health")) > 0; }, 5s));
   EXPECT_EQ(HttpGet(sp_health, "/readyz"), "200 ok (standby)\n");
 
   // Kill the leader: the standby takes over within the lease duration.
   const auto killed = std::chrono::steady_clock::now();
   ::kill(-lp.pid(), SIGKILL);
   EXPECT_EQ(lp.Wait(5s), 128 + SIGKILL);
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] {
         std::string h = LeaseHolder();
         return !h.empty() && h != leader;
@@ -134,7 +134,7 @@ TEST_F(OperatorProcessTest, OneLeaderAndFailoverWhenKilled) {
   // The new leader works: drift is repaired.
   r = Kubectl({"delete", "service", "demo-logstore"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] { return !Get("/api/v1/namespaces/default/services/demo-logstore").is_null(); }, 10s))
       << sp.log();
   EXPECT_TRUE(sp.Running());
@@ -142,19 +142,19 @@ TEST_F(OperatorProcessTest, OneLeaderAndFailoverWhenKilled) {
 
 TEST_F(OperatorProcessTest, SigtermStopsCleanlyAndReleasesTheLease) {
   auto a = StartOperator("op-a", true);
-  ASSERT_TRUE(WaitFor([&] { return LeaseHolder().rfind("op-a_", 0) == 0; }, 15s)) << a->log();
+  ASSERT_TRUE(Eventually([&] { return LeaseHolder().rfind("op-a_", 0) == 0; }, 15s)) << a->log();
   a->Signal(SIGTERM);
   EXPECT_EQ(a->Wait(10s), 0) << a->log();
   EXPECT_EQ(LeaseHolder(), "") << "the lease should be released on shutdown";
   EXPECT_NE(a->log().find("op=stopped"), std::string::npos);
   // A successor acquires it at once, without waiting out the lease.
   auto b = StartOperator("op-b", true);
-  EXPECT_TRUE(WaitFor([&] { return LeaseHolder().rfind("op-b_", 0) == 0; }, 3s)) << b->log();
+  EXPECT_TRUE(Eventually([&] { return LeaseHolder().rfind("op-b_", 0) == 0; }, 3s)) << b->log();
 }
 
 TEST_F(OperatorProcessTest, LeaderThatCannotRenewExits) {
   auto a = StartOperator("op-a", true);
-  ASSERT_TRUE(WaitFor([&] { return LeaseHolder().rfind("op-a_", 0) == 0; }, 15s)) << a->log();
+  ASSERT_TRUE(Eventually([&] { return LeaseHolder().rfind("op-a_", 0) == 0; }, 15s)) << a->log();
   // The API server refuses every Lease write: the leader cannot renew, and
   // must stop within the renew deadline (1.5 s) rather than keep working.
   const auto cut = std::chrono::steady_clock::now();
@@ -175,7 +175,7 @@ TEST_F(OperatorProcessTest, RestartMidReconcileConverges) {
   api().DelayRequests("/apis/apps/v1/namespaces/default/", 1500ms);
   auto a = StartOperator("op-a", false);
   Apply(LogStackYaml("mid", "default"));
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] { return !Get("/api/v1/namespaces/default/serviceaccounts/mid-logstore").is_null(); },
       15s))
       << a->log();
@@ -193,7 +193,7 @@ TEST_F(OperatorProcessTest, ProbesAndMetrics) {
   kubelet.Start();
   auto a = StartOperator("op-a", false);
   int health = 0, metrics = 0;
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] {
         health = PortOf(*a, "health");
         metrics = PortOf(*a, "metrics");
@@ -202,11 +202,11 @@ TEST_F(OperatorProcessTest, ProbesAndMetrics) {
       10s))
       << a->log();
   EXPECT_EQ(HttpGet(health, "/healthz"), "200 ok\n");
-  EXPECT_TRUE(WaitFor([&] { return HttpGet(health, "/readyz") == "200 ok\n"; }, 10s));
+  EXPECT_TRUE(Eventually([&] { return HttpGet(health, "/readyz") == "200 ok\n"; }, 10s));
   Apply(LogStackYaml("m", "default"));
-  ASSERT_TRUE(WaitFor([&] { return Ready("m"); })) << a->log();
+  ASSERT_TRUE(Eventually([&] { return Ready("m"); })) << a->log();
   std::string body;
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] {
         body = HttpGet(metrics, "/metrics");
         return body.find("logstack_operator_logstacks{condition=\"Ready\",status=\"True\"} 1") !=
@@ -232,7 +232,7 @@ TEST_F(OperatorProcessTest, WatchNamespaceLimitsTheOperator) {
   auto a = StartOperator("op-a", false, {"WATCH_NAMESPACE=shop, logging"});
   Apply(LogStackYaml("in", "shop"));
   Apply(LogStackYaml("out", "other"));
-  EXPECT_TRUE(WaitFor([&] { return Ready("in", "shop"); })) << a->log();
+  EXPECT_TRUE(Eventually([&] { return Ready("in", "shop"); })) << a->log();
   EXPECT_EQ(ConditionOf("other", "out", "Ready"), "");
   EXPECT_TRUE(ObjectsOf("other", "out").empty());
 }
