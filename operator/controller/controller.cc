@@ -212,25 +212,35 @@ void Controller::OptionalKindsLoop() {
   if (stopping_) return;
   LOG_INFO("component=controller op=synced: starting {} workers", options_.workers);
   queue_.Start(options_.workers, [this](const std::string& key) { return Handle(key); });
-  using Clk = std::chrono::steady_clock;
-  auto next_check = Clk::now() + options_.optional_kinds_recheck;
-  auto next_resync = Clk::now() + options_.resync_period;
+  // The timers run on the Clock. A wait ends at the earlier of the next
+  // timer's time and clock_poll_interval, so that a clock moved by someone
+  // else (a test's FakeClock) is noticed.
+  const auto nanos = [](std::chrono::milliseconds d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  };
+  int64_t next_check = clock_.MonotonicNanos() + nanos(options_.optional_kinds_recheck);
+  int64_t next_resync = clock_.MonotonicNanos() + nanos(options_.resync_period);
   while (!stopping_) {
-    auto wake = std::min(next_check, next_resync);
-    if (loop_cv_.wait_until(l, wake, [this] { return stopping_; })) break;
-    l.unlock();
-    if (Clk::now() >= next_check) {
-      CheckOptionalKinds();
-      next_check = Clk::now() + options_.optional_kinds_recheck;
+    const int64_t now = clock_.MonotonicNanos();
+    if (now < next_check && now < next_resync) {
+      const std::chrono::nanoseconds left(std::min(next_check, next_resync) - now);
+      const auto wait = std::min<std::chrono::nanoseconds>(left, options_.clock_poll_interval);
+      if (loop_cv_.wait_for(l, wait, [this] { return stopping_; })) break;
+      continue;
     }
-    if (Clk::now() >= next_resync) {
+    l.unlock();
+    if (now >= next_check) {
+      CheckOptionalKinds();
+      next_check = clock_.MonotonicNanos() + nanos(options_.optional_kinds_recheck);
+    }
+    if (now >= next_resync) {
       std::vector<std::string> keys;
       {
         std::lock_guard<std::mutex> g(mu_);
         for (const auto& [key, info] : logstacks_) keys.push_back(key);
       }
       for (const auto& key : keys) Enqueue(key);
-      next_resync = Clk::now() + options_.resync_period;
+      next_resync = clock_.MonotonicNanos() + nanos(options_.resync_period);
     }
     l.lock();
   }

@@ -17,7 +17,8 @@
 //     overlap its own (claims.h).
 //   - `workers` threads take keys from the WorkQueue and run the Reconciler:
 //     an Action's requeue becomes AddAfter, an error AddRateLimited.
-//   - Every `resync_period` every LogStack is enqueued again (a safety net).
+//   - Every `resync_period` (by the Clock) every LogStack is enqueued again
+//     (a safety net).
 //     The informers themselves do not resync: that would parse every cached
 //     object at once.
 //
@@ -58,8 +59,13 @@ namespace logstack::op::controller {
 struct ControllerOptions {
   std::vector<std::string> namespaces;  // empty: every namespace
   int workers = 2;
+  // Both periods are measured on the Clock given to the constructor.
   std::chrono::milliseconds resync_period{10 * 60 * 1000};
   std::chrono::milliseconds optional_kinds_recheck{30'000};
+  // The longest the timers above wait without looking at the Clock again.
+  // The real clock needs no short interval (a wait ends when it is due); a
+  // FakeClock advanced by a test is noticed within this much real time.
+  std::chrono::milliseconds clock_poll_interval{1000};
   ReconcilerOptions reconciler;
   kube::WorkQueueOptions queue;
   std::string instance;  // Events' reportingInstance (the pod name)
@@ -74,7 +80,9 @@ StatusOr<std::vector<std::string>> ParseWatchNamespaces(std::string_view value);
 
 class Controller final : public ObjectCache {
  public:
-  // `prober` null: probe external stores over HTTP.
+  // `prober` null: probe external stores over HTTP. `clock` times the
+  // resync and the optional-kind checks, the work queue's delays, the
+  // reconciler's status times and Events. All references must outlive this.
   Controller(kube::KubeClient& client, Clock& clock, metrics::Registry& registry,
              ControllerOptions options, StoreProber* prober = nullptr);
   ~Controller() override;  // Stop()

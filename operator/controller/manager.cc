@@ -133,8 +133,8 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(ManagerOptions options) {
     m->lease_client_ = std::move(*lc);
   }
   m->client_ = std::make_unique<CountingKubeClient>(*m->raw_client_, m->registry_);
-  m->controller_ = std::make_unique<Controller>(*m->client_, RealClock::Default(), m->registry_,
-                                                m->options_.controller);
+  m->controller_ =
+      std::make_unique<Controller>(*m->client_, m->clock(), m->registry_, m->options_.controller);
   Manager* self = m.get();
   m->registry_.AddGaugeFunction("logstack_operator_leader",
                                 "1 while this replica leads (or runs without election).", {},
@@ -207,7 +207,7 @@ Status Manager::Start() {
       LOG_INFO("component=manager op=observe_leader leader={}", Quote(leader));
     }
   };
-  elector_ = std::make_unique<kube::LeaderElector>(*lease_store_, RealClock::Default(), lc);
+  elector_ = std::make_unique<kube::LeaderElector>(*lease_store_, clock(), lc);
   LOG_INFO("component=manager op=campaign identity={} lease={}/{}", options_.identity,
            options_.leader_election_namespace, options_.leader_election_id);
   election_thread_ = std::thread([this] { elector_->Run(); });

@@ -29,6 +29,7 @@
 #include <string>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/http_server.h"
 #include "common/kube/client.h"
 #include "common/kube/config.h"
@@ -71,6 +72,9 @@ struct ManagerOptions {
   // Called (on the election thread) when leadership is lost other than by
   // Stop(). Null: log and _Exit(1).
   std::function<void()> on_lost_leadership;
+  // The time for the controller and the leader election; must outlive the
+  // Manager. Null: RealClock::Default().
+  Clock* clock = nullptr;
 };
 
 class Manager {
@@ -95,6 +99,7 @@ class Manager {
 
  private:
   explicit Manager(ManagerOptions options) : options_(std::move(options)) {}
+  Clock& clock() { return options_.clock != nullptr ? *options_.clock : RealClock::Default(); }
 
   ManagerOptions options_;
   metrics::Registry registry_;

@@ -312,7 +312,7 @@ ControllerOptions ClusterTest::DefaultOptions() {
   return o;
 }
 
-void ClusterTest::StartController(ControllerOptions options, StoreProber* prober) {
+void ClusterTest::StartController(ControllerOptions options, StoreProber* prober, Clock* clock) {
   auto cfg = kube::LoadKubeconfig({kubeconfig_});
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   cfg->qps = 0;
@@ -323,8 +323,8 @@ void ClusterTest::StartController(ControllerOptions options, StoreProber* prober
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   client_ = std::move(*c);
   counting_ = std::make_unique<CountingKubeClient>(*client_, registry_);
-  controller_ =
-      std::make_unique<Controller>(*counting_, RealClock::Default(), registry_, options, prober);
+  controller_ = std::make_unique<Controller>(
+      *counting_, clock != nullptr ? *clock : RealClock::Default(), registry_, options, prober);
   controller_->Start();
   ASSERT_TRUE(controller_->WaitForSync(20s));
 }

@@ -128,7 +128,9 @@ class ClusterTest : public ::testing::Test {
   std::string ConditionOf(const std::string& ns, const std::string& name, const std::string& type);
 
   // The in-process controller: a client from the kubeconfig, fast requeues.
-  void StartController(ControllerOptions options = DefaultOptions(), StoreProber* prober = nullptr);
+  // `clock` null: the real clock; a FakeClock must outlive StopController().
+  void StartController(ControllerOptions options = DefaultOptions(), StoreProber* prober = nullptr,
+                       Clock* clock = nullptr);
   void StopController();
   static ControllerOptions DefaultOptions();
 
