@@ -9,10 +9,14 @@ namespace {
 std::string EscapeLabelValue(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -91,9 +95,11 @@ Registry::Series& Registry::GetSeries(const std::string& name, const std::string
     fam.kind = kind;
     fam.help = help;
   }
-  Series& s = fam.series[RenderLabels(labels)];
-  s.labels = labels;
-  return s;
+  // A series' fields are written once, when it is made: Render reads them
+  // without the lock.
+  auto [it, inserted] = fam.series.try_emplace(RenderLabels(labels));
+  if (inserted) it->second.labels = labels;
+  return it->second;
 }
 
 Counter& Registry::GetCounter(const std::string& name, const std::string& help,

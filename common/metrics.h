@@ -78,8 +78,7 @@ class Registry {
  public:
   Counter& GetCounter(const std::string& name, const std::string& help,
                       const LabelPairs& labels = {});
-  Gauge& GetGauge(const std::string& name, const std::string& help,
-                  const LabelPairs& labels = {});
+  Gauge& GetGauge(const std::string& name, const std::string& help, const LabelPairs& labels = {});
   Histogram& GetHistogram(const std::string& name, const std::string& help,
                           const std::vector<double>& bounds, const LabelPairs& labels = {});
   // A gauge whose value is read from fn at each scrape.
@@ -101,6 +100,8 @@ class Registry {
 
  private:
   enum class Kind { kCounter, kGauge, kHistogram };
+  // Set once under mu_ when made (fn may be replaced, under mu_); Render
+  // reads labels and the metric pointers without the lock.
   struct Series {
     LabelPairs labels;
     std::unique_ptr<Counter> counter;
@@ -117,7 +118,7 @@ class Registry {
                     const LabelPairs& labels);
 
   mutable std::mutex mu_;
-  std::map<std::string, Family> families_;      // GUARDED_BY(mu_); series are never erased
+  std::map<std::string, Family> families_;    // GUARDED_BY(mu_); series are never erased
   std::vector<std::function<void()>> hooks_;  // GUARDED_BY(mu_)
 };
 

@@ -58,6 +58,27 @@ TEST(RegistryTest, FunctionsRunOutsideTheRegistryLock) {
   module.join();
 }
 
+// Render reads series without the lock: looking a series up again must not
+// write to it (TSan caught `labels` rewritten on every GetHistogram, as the
+// HTTP server's observer does per request, while /metrics was rendered).
+TEST(RegistryTest, LookingUpExistingSeriesWhileRenderingIsSafe) {
+  Registry r;
+  r.GetHistogram("latency_seconds", "Per route.", {0.1, 1}, {{"route", "push"}});
+  std::atomic<bool> stop{false};
+  std::thread observer([&] {
+    while (!stop.load()) {
+      r.GetHistogram("latency_seconds", "Per route.", {0.1, 1}, {{"route", "push"}}).Observe(0.2);
+      r.GetCounter("requests_total", "Per route.", {{"route", "push"}}).Inc();
+    }
+  });
+  for (int i = 0; i < 2000; i++) {
+    ASSERT_NE(r.Render().find("latency_seconds_bucket{route=\"push\",le=\"1\"}"),
+              std::string::npos);
+  }
+  stop.store(true);
+  observer.join();
+}
+
 TEST(RegistryTest, AFunctionMayCreateMetricsWhileRendering) {
   Registry r;
   r.AddGaugeFunction("creator", "Creates another series when read.", {}, [&r] {
