@@ -5,6 +5,7 @@
 // Every setting of the YAML config file can also be given as a flag (dotted
 // path, '-' or '_'); flags win. See docs/logstore.md for the settings.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -32,6 +33,8 @@ struct ServerConfig {
   std::string http_listen = "0.0.0.0:3100";
   int64_t http_threads = 2;
   uint64_t http_body_limit = 512ull << 20;
+  uint64_t http_max_request_line = 64 << 10;
+  uint64_t http_max_header = 64 << 10;
   int64_t query_threads = 2;
   int64_t query_parallelism = 0;  // 0: one worker per core
   std::string log_level = "info";
@@ -70,6 +73,8 @@ int Run(int argc, char** argv) {
   ConfigReader& http_cfg = root.Child("http");
   http_cfg.Read("threads", &sc.http_threads);
   http_cfg.ReadBytes("body_limit", &sc.http_body_limit);
+  http_cfg.ReadBytes("max_request_line_bytes", &sc.http_max_request_line);
+  http_cfg.ReadBytes("max_header_bytes", &sc.http_max_header);
   root.Child("query").Read("threads", &sc.query_threads);
   root.Child("query").Read("parallelism", &sc.query_parallelism);
   logstore::StoreOptions opts;
@@ -94,6 +99,9 @@ int Run(int argc, char** argv) {
   so.listen = sc.http_listen;
   so.threads = static_cast<int>(sc.http_threads);
   so.body_limit = sc.http_body_limit;
+  so.max_request_line_bytes =
+      static_cast<uint32_t>(std::min<uint64_t>(sc.http_max_request_line, 1u << 30));
+  so.max_header_bytes = static_cast<uint32_t>(std::min<uint64_t>(sc.http_max_header, 1u << 30));
   http::Server server(so);
   logstore::Api api(
       &RealClock::Default(), &registry, opts.auth_enabled, static_cast<int>(sc.query_threads),
