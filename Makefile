@@ -55,9 +55,9 @@ test-sanitize: ## Build with ASan+UBSan and run every test.
 # The ThreadSanitizer subset (docs/testing.md): the test binaries whose code
 # runs on several threads, selected by their ctest label (the binary's name),
 # and only the targets they need.
-TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test \
+TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test stress
+TSAN_TARGETS ?= logstore logstore_store_test logstore_wal_test logstore_server_test common_test \
                 logstore_stress_test
-TSAN_TARGETS ?= logstore $(TSAN_TESTS)
 TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
                 suppressions=$(CURDIR)/tests/tsan.supp
 empty :=

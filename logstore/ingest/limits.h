@@ -20,11 +20,12 @@ namespace logstack::logstore::ingest {
 class TenantLimiter {
  public:
   struct Limits {
-    double rate_bytes = 0;   // a second
-    double burst_bytes = 0;  // the bucket's size
+    double rate_bytes = 0;    // a second
+    double burst_bytes = 0;   // the bucket's size
     int64_t max_streams = 0;  // active streams; <= 0: no limit
   };
-  explicit TenantLimiter(Limits l) : rate_(l.rate_bytes, l.burst_bytes), max_streams_(l.max_streams) {}
+  explicit TenantLimiter(Limits l)
+      : rate_(l.rate_bytes, l.burst_bytes), max_streams_(l.max_streams) {}
 
   // Takes `bytes` of the tenant's ingestion rate, all or nothing.
   // REQUIRES: the tenant's ingest mutex.

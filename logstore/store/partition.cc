@@ -1,6 +1,6 @@
-#include <cstdio>
-
 #include "logstore/store/partition.h"
+
+#include <cstdio>
 
 namespace logstack::logstore {
 namespace {

@@ -95,9 +95,9 @@ Store::Metrics::Metrics(metrics::Registry* r)
                                        "Damaged or unknown things skipped while opening the data "
                                        "directory, by what they were.",
                                        {{"what", "chunk_reference"}})),
-      dedup_read_errors(
-          r->GetCounter("logstore_dedup_read_errors_total",
-                        "Flushed chunks a duplicate check could not read (the entries were kept).")),
+      dedup_read_errors(r->GetCounter(
+          "logstore_dedup_read_errors_total",
+          "Flushed chunks a duplicate check could not read (the entries were kept).")),
       duplicates(r->GetCounter("logstore_duplicate_entries_total",
                                "Entries dropped because the stream already held them "
                                "(re-sent by a client).")),
@@ -211,8 +211,8 @@ Tenant* Store::GetTenant(const std::string& id, bool create) {
   TenantCounters c;
   c.lines = &registry_->GetCounter("logstore_ingested_lines_total", "Entries stored, by tenant.",
                                    {{"tenant", id}});
-  c.bytes = &registry_->GetCounter("logstore_ingested_bytes_total",
-                                   "Line bytes stored, by tenant.", {{"tenant", id}});
+  c.bytes = &registry_->GetCounter("logstore_ingested_bytes_total", "Line bytes stored, by tenant.",
+                                   {{"tenant", id}});
   for (size_t r = 0; r < push::kNumDiscardReasons; r++) {
     const metrics::LabelPairs labels = {
         {"reason", std::string(push::DiscardReasonName(static_cast<push::DiscardReason>(r)))},
@@ -366,8 +366,8 @@ Status Store::LoadPartition(Tenant* t, const std::string& name, int64_t start) {
     m_->index_corruptions.Inc(static_cast<double>(stats->corruptions));
   }
   if (short_refs > 0) {
-    LOG_WARN("component=index op=load file={} unusable_references={} example={}",
-             Quote(index_path), short_refs, Quote(short_example));
+    LOG_WARN("component=index op=load file={} unusable_references={} example={}", Quote(index_path),
+             short_refs, Quote(short_example));
     m_->skipped_chunk_refs.Inc(static_cast<double>(short_refs));
   }
   // New references are appended after the last good record; a torn tail
@@ -716,10 +716,11 @@ Status Store::Health() const {
   LOGSTACK_RETURN_IF_ERROR(WalHealth());
   const Stalls st = CheckStalls();
   auto seconds = [](int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; };
-  const std::string limit = " (storage.watchdog_timeout " + seconds(opts_.watchdog_timeout_ns) + ")";
+  const std::string limit =
+      " (storage.watchdog_timeout " + seconds(opts_.watchdog_timeout_ns) + ")";
   if (st.wal_ns > 0) {
-    return Unavailable("the write-ahead log's sync has made no progress for " +
-                       seconds(st.wal_ns) + limit);
+    return Unavailable("the write-ahead log's sync has made no progress for " + seconds(st.wal_ns) +
+                       limit);
   }
   if (st.flush_ns > 0) {
     return Unavailable("the flush loop has made no progress for " + seconds(st.flush_ns) + limit);

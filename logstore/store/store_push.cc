@@ -150,8 +150,8 @@ void Store::Push(const std::string& tenant_id, PushRequest& req,
   if (!appended) done(result);
 }
 
-void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushRequest& req,
-                        int64_t now, WalRecordWriter* record, PushWork* work) {
+void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushRequest& req, int64_t now,
+                        WalRecordWriter* record, PushWork* work) {
   if (vs.entries.empty()) return;
   {
     std::shared_lock<std::shared_mutex> tl(t->mu);
@@ -182,9 +182,8 @@ void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushReques
   AppendEntries(t, s, vs, req, now, record, work);
 }
 
-void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs,
-                          const PushRequest& req, int64_t now, WalRecordWriter* record,
-                          PushWork* work) {
+void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, const PushRequest& req,
+                          int64_t now, WalRecordWriter* record, PushWork* work) {
   using Reason = push::DiscardReason;
   if (!s->InMemory() && !t->limiter.MayActivateStream()) {
     work->Discard(Reason::kStreamLimit, vs.entries.size(), 0);
@@ -284,8 +283,9 @@ bool Store::IsStored(Tenant* t, const Stream& s, int64_t ts, std::string_view li
       auto pit = t->partitions.find(ref.partition);
       if (pit == t->partitions.end()) continue;  // being deleted by retention
       auto bytes = pit->second->ReadChunk(ref);
-      auto reader = bytes.ok() ? chunk::ChunkReader::Open(std::move(*bytes))
-                               : StatusOr<std::shared_ptr<const chunk::ChunkReader>>(bytes.status());
+      auto reader = bytes.ok()
+                        ? chunk::ChunkReader::Open(std::move(*bytes))
+                        : StatusOr<std::shared_ptr<const chunk::ChunkReader>>(bytes.status());
       Status st = reader.status();
       if (st.ok()) {
         fps.reserve(ref.entries);

@@ -67,8 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& labels : *series) {
     std::vector<logstore::index::Matcher> ms;
     for (const auto& l : labels) {
-      auto m = logstore::index::Matcher::Make(logstore::index::Matcher::Type::kEqual, l.name,
-                                              l.value);
+      auto m =
+          logstore::index::Matcher::Make(logstore::index::Matcher::Type::kEqual, l.name, l.value);
       if (m.ok()) ms.push_back(*m);
     }
     auto sel = (*store)->Select("fake", ms, INT64_MIN, INT64_MAX, logstore::Direction::kForward);

@@ -500,8 +500,8 @@ std::string Batch(const std::string& labels, int64_t base, int from, int to) {
   std::string values;
   for (int i = from; i < to; i++) {
     if (!values.empty()) values += ",";
-    values += R"([")" + std::to_string(base + i * kSec) + R"(","line )" + std::to_string(i) +
-              R"("])";
+    values +=
+        R"([")" + std::to_string(base + i * kSec) + R"(","line )" + std::to_string(i) + R"("])";
   }
   return R"({"streams":[{"stream":)" + labels + R"(,"values":[)" + values + "]}]}";
 }
@@ -598,9 +598,10 @@ TEST_F(StoreExactlyOnceTest, TooFarBehindIsRefusedNotCheckedForDuplicates) {
   PushResult r = Push(Body(R"({"app":"a"})", t - 2 * kHour, "old"));
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.message.find("entry too far behind"), std::string::npos) << r.message;
-  EXPECT_EQ(MetricValue(*registry_,
-                        R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
-            1);
+  EXPECT_EQ(
+      MetricValue(*registry_,
+                  R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
+      1);
 }
 
 TEST_F(StoreTest, AFailedWalRefusesPushesAndMakesTheStoreUnhealthy) {
@@ -642,8 +643,7 @@ TEST_F(StoreTest, WatchdogReportsAStalledFlushLoop) {
   clock_.Advance(std::chrono::minutes(32));
   Status h = store_->Health();
   EXPECT_EQ(h.code(), StatusCode::kUnavailable);
-  EXPECT_NE(h.message().find("flush loop has made no progress"), std::string::npos)
-      << h.message();
+  EXPECT_NE(h.message().find("flush loop has made no progress"), std::string::npos) << h.message();
   EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="flush"})"), 1);
   EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="wal_sync"})"), 0);
   store_->Close();
@@ -718,8 +718,7 @@ TEST_F(StoreTest, AChunkFileShorterThanItsReferencesKeepsWhatIsIntact) {
   store_->Close();
   store_.reset();
   // Cut the newest partition's chunk file inside its second chunk.
-  const std::string part =
-      "/data/tenants/fake/p" + std::to_string(PartitionOf(t, kHour) / kSec);
+  const std::string part = "/data/tenants/fake/p" + std::to_string(PartitionOf(t, kHour) / kSec);
   auto files = mem_.GetChildren(part);
   ASSERT_TRUE(files.ok());
   std::string chunk_file;
@@ -749,9 +748,9 @@ TEST_F(StoreTest, ATruncatedIndexLogLoadsItsIntactRecords) {
   ASSERT_TRUE(store_->FlushAll().ok());
   store_->Close();
   store_.reset();
-  const std::string index =
-      "/data/tenants/fake/p" + std::to_string(PartitionOf(t, opts_.partition_period_ns) / kSec) +
-      "/index.log";
+  const std::string index = "/data/tenants/fake/p" +
+                            std::to_string(PartitionOf(t, opts_.partition_period_ns) / kSec) +
+                            "/index.log";
   auto size = mem_.GetFileSize(index);
   ASSERT_TRUE(size.ok());
   ASSERT_TRUE(mem_.TruncateFile(index, *size - 5).ok());
@@ -768,8 +767,8 @@ TEST_F(StoreTest, ATruncatedIndexLogLoadsItsIntactRecords) {
 }
 
 TEST(TenantDirTest, EscapeAndUnescapeRoundTripAndBadEscapesAreCorruption) {
-  for (const std::string& id : std::vector<std::string>{"fake", "team a/b", "%", ".hidden",
-                                                       std::string("\0x", 2)}) {
+  for (const std::string& id :
+       std::vector<std::string>{"fake", "team a/b", "%", ".hidden", std::string("\0x", 2)}) {
     auto back = UnescapeTenant(EscapeTenant(id));
     ASSERT_TRUE(back.ok()) << id;
     EXPECT_EQ(*back, id);
@@ -802,9 +801,10 @@ TEST_F(StoreTest, PushesWithRejectionsAndScrapesNeverDeadlock) {
   for (auto& th : pushers) th.join();
   stop.store(true);
   scraper.join();
-  EXPECT_EQ(MetricValue(*registry_,
-                        R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
-            900);
+  EXPECT_EQ(
+      MetricValue(*registry_,
+                  R"(logstore_discarded_samples_total{reason="too_far_behind",tenant="fake"})"),
+      900);
 }
 
 }  // namespace
