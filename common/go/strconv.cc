@@ -44,7 +44,10 @@ size_t DecodeRune(std::string_view s, char32_t* r) {
   return n;
 }
 
+// Appends the UTF-8 bytes of `r`; a surrogate or a value past U+10FFFF is
+// written as U+FFFD.
 void AppendRune(char32_t r, std::string* out) {
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
   if (r < 0x80) {
     out->push_back(static_cast<char>(r));
   } else if (r < 0x800) {
@@ -78,6 +81,27 @@ bool IsPrint(char32_t r, Printable printable) {
     case Printable::kControls:
       if (r < 0xA0) return false;
       return r != 0xAD && r != kRuneError && r != 0xFEFF;
+    case Printable::kSpacesAndFormatChars:
+      if (r <= 0xA0 || r == 0xAD) return false;
+      if (r >= 0x600 && r <= 0x605) return false;
+      if (r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x8E2 || r == 0x1680 || r == 0x180E) {
+        return false;
+      }
+      if (r >= 0x2000 && r <= 0x200F) return false;
+      if (r >= 0x2028 && r <= 0x202F) return false;
+      if (r >= 0x205F && r <= 0x206F) return false;
+      if (r == 0x3000 || r == 0xFEFF) return false;
+      if (r >= 0xD800 && r <= 0xDFFF) return false;
+      if (r >= 0xE000 && r <= 0xF8FF) return false;
+      if (r >= 0xFDD0 && r <= 0xFDEF) return false;
+      if (r >= 0xFFF9 && r <= 0xFFFB) return false;
+      if ((r & 0xFFFE) == 0xFFFE) return false;
+      if (r == 0x110BD || r == 0x110CD) return false;
+      if (r >= 0x13430 && r <= 0x1343F) return false;
+      if (r >= 0x1BCA0 && r <= 0x1BCA3) return false;
+      if (r >= 0x1D173 && r <= 0x1D17A) return false;
+      if (r >= 0xE0000 && r <= 0xE0FFF) return false;
+      return r < 0xF0000;
   }
   return true;
 }
@@ -192,7 +216,8 @@ bool ValidFloatSyntax(std::string_view s) {
 }
 
 Status FloatError(std::string_view s, std::string_view what) {
-  return InvalidArgument("strconv.ParseFloat: parsing " + Quote(s) + ": " + std::string(what));
+  return InvalidArgument("strconv.ParseFloat: parsing " +
+                         Quote(s, Printable::kSpacesAndFormatChars) + ": " + std::string(what));
 }
 
 // The shortest decimal digits of |v| that read back exactly (no trailing

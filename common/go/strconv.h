@@ -29,6 +29,13 @@ enum class Printable {
   // Escapes only C0 and C1 controls, DEL, U+00AD, U+FEFF and a well-formed
   // U+FFFD. text/template's printf %q and its parse errors use this.
   kControls,
+  // Escapes what kFormatChars does, and also the other Unicode space
+  // separators (U+1680, U+2000..U+200A, U+202F, U+205F, U+3000), more format
+  // characters (U+0600..U+0605, U+061C, U+06DD, U+070F, U+08E2, U+180E,
+  // U+FFF9..U+FFFB, ...), noncharacters, tags and supplementary private use.
+  // The closest to Go; ParseFloat's error text uses it, as does the label
+  // quoting in logstore/model.
+  kSpacesAndFormatChars,
 };
 
 // strconv.Quote: a double-quoted Go string literal. `"` and `\` are escaped,
@@ -38,14 +45,15 @@ std::string Quote(std::string_view s, Printable printable = Printable::kFormatCh
 void AppendQuote(std::string_view s, Printable printable, std::string* out);
 
 // strconv.QuoteRune: a single-quoted Go rune literal ('x', '\n', '\''),
-// appended to *out. REQUIRES: r is a valid code point.
+// appended to *out. REQUIRES: r <= U+10FFFF. A surrogate, which `printable`
+// lets through, is written as the bytes of U+FFFD.
 void AppendQuoteRune(char32_t r, Printable printable, std::string* out);
 
 // strconv.ParseFloat(s, 64): decimal and hexadecimal (with its p exponent)
 // floats, "inf", "infinity" and "nan" in any case, an optional sign,
 // underscores only after a base prefix, no surrounding spaces. Errors are
-// Go's: `strconv.ParseFloat: parsing "bob": invalid syntax` and
-// `strconv.ParseFloat: parsing "1e999": value out of range`.
+// Go's, `s` quoted with Printable::kSpacesAndFormatChars: `strconv.ParseFloat: parsing "bob":
+// invalid syntax` and `strconv.ParseFloat: parsing "1e999": value out of range`.
 StatusOr<double> ParseFloat(std::string_view s);
 
 // strconv.ParseFloat(s, 64) as text/template's number parsing and sprig's

@@ -50,7 +50,15 @@ TEST(QuoteTest, PrintableSetsDiffer) {
   EXPECT_EQ(Quote(private_use, Printable::kControls), "\"" + private_use + "\"");
   EXPECT_EQ(Quote(replacement, Printable::kFormatChars), "\"" + replacement + "\"");
   EXPECT_EQ(Quote(replacement, Printable::kControls), R"("\ufffd")");
-  for (Printable p : {Printable::kFormatChars, Printable::kControls}) {
+  const std::string ideographic_space = "\xE3\x80\x80";
+  EXPECT_EQ(Quote(ideographic_space, Printable::kFormatChars), "\"" + ideographic_space + "\"");
+  EXPECT_EQ(Quote(ideographic_space, Printable::kSpacesAndFormatChars), R"("\u3000")");
+  EXPECT_EQ(Quote(zwsp, Printable::kSpacesAndFormatChars), R"("\u200b")");
+  EXPECT_EQ(Quote("\xF3\xA0\x80\x81", Printable::kSpacesAndFormatChars), R"("\U000e0001")");
+  EXPECT_EQ(ParseFloat(ideographic_space).status().message(),
+            R"(strconv.ParseFloat: parsing "\u3000": invalid syntax)");
+  for (Printable p :
+       {Printable::kFormatChars, Printable::kControls, Printable::kSpacesAndFormatChars}) {
     EXPECT_EQ(Quote("\xC2\xAD", p), R"("\u00ad")");      // soft hyphen
     EXPECT_EQ(Quote("\xEF\xBB\xBF", p), R"("\ufeff")");  // BOM
   }
