@@ -1,4 +1,3 @@
-#include "common/go/time.h"
 #include "common/kube/config.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/go/time.h"
 #include "common/kube/util.h"
 #include "tests/mocks/fake_clock.h"
 

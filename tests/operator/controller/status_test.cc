@@ -1,11 +1,11 @@
 // Status and conditions from plain JSON workloads; namespace claims;
 // ownership of owned objects.
 
-#include "common/go/time.h"
 #include "operator/controller/status.h"
 
 #include <gtest/gtest.h>
 
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 #include "operator/controller/claims.h"
