@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/go/time.h"
 #include "common/kube/util.h"
 
 extern char** environ;
@@ -125,7 +126,7 @@ StatusOr<ExecCredential> ParseExecCredential(std::string_view json_text,
   }
   std::string exp = str(*status, "expirationTimestamp");
   if (!exp.empty()) {
-    auto t = ParseRfc3339(exp);
+    auto t = go::ParseRfc3339(exp);
     if (!t.ok()) return t.status().Annotate("exec plugin output status.expirationTimestamp");
     cred.expiration = *t;
   }

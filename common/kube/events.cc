@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 
@@ -24,7 +25,7 @@ Json EventRecorder::BuildEvent(const Json& object, std::string_view type, std::s
   if (ns.empty()) ns = "default";  // events about cluster-scoped objects
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(now_nanos));
-  std::string now = FormatRfc3339(now_nanos);
+  std::string now = go::FormatRfc3339(now_nanos);
   Json involved = {{"apiVersion", object.value("apiVersion", "")},
                    {"kind", object.value("kind", "")},
                    {"name", Name(object)},
@@ -66,7 +67,7 @@ Status EventRecorder::Record(const Json& object, std::string_view type, std::str
     }
   }
   if (repeat) {
-    Json patch = {{"count", seen.count + 1}, {"lastTimestamp", FormatRfc3339(now)}};
+    Json patch = {{"count", seen.count + 1}, {"lastTimestamp", go::FormatRfc3339(now)}};
     auto r = client_.Patch(resources::kEvents, seen.ns, seen.name, PatchType::kMerge, patch);
     if (r.ok()) {
       std::lock_guard<std::mutex> l(mu_);

@@ -1,5 +1,6 @@
 #include "common/kube/leader_election.h"
 
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 #include "common/logging.h"
@@ -102,7 +103,7 @@ LeaderElector::~LeaderElector() { Stop(); }
 
 bool LeaderElector::TryAcquireOrRenew(std::string* error) {
   const int64_t mono = clock_.MonotonicNanos();
-  const std::string now = FormatRfc3339Micro(clock_.NowNanos());
+  const std::string now = go::FormatRfc3339Micro(clock_.NowNanos());
   const int duration_s = static_cast<int>(
       std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count());
   LeaseRecord next;
@@ -220,7 +221,7 @@ void LeaderElector::Stop() {
     LeaseRecord released = *observed_;
     released.holder_identity.clear();
     released.lease_duration_seconds = 1;
-    released.renew_time = FormatRfc3339Micro(clock_.NowNanos());
+    released.renew_time = go::FormatRfc3339Micro(clock_.NowNanos());
     auto st = store_.Update(released);
     if (!st.ok()) {
       LOG_WARN("component=leader_election op=release identity={} error={}", Quote(config_.identity),

@@ -1,5 +1,6 @@
 #include "common/kube/object.h"
 
+#include "common/go/time.h"
 #include "common/kube/util.h"
 
 namespace logstack::kube {
@@ -141,7 +142,7 @@ bool SetCondition(Json& obj, const Condition& c, int64_t now_nanos) {
       !Str(*existing, "lastTransitionTime").empty()) {
     next["lastTransitionTime"] = Str(*existing, "lastTransitionTime");
   } else {
-    next["lastTransitionTime"] = FormatRfc3339(now_nanos);
+    next["lastTransitionTime"] = go::FormatRfc3339(now_nanos);
   }
   if (existing != nullptr) {
     if (*existing == next) return false;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/go/humanize.h"
 #include "logstore/logql/go_syntax.h"
 
 namespace logstack::logstore::logql {
@@ -373,8 +374,8 @@ class Lexer {
     }
     if (q == num_end) return std::nullopt;
     std::string_view text = s_.substr(start, q - start);
-    auto b = ParseHumanBytes(text);
-    if (!b) return std::nullopt;
+    StatusOr<uint64_t> b = go::ParseBytes(text);
+    if (!b.ok()) return std::nullopt;
     pos_ = q;
     Token t = Make(TokenKind::kBytes, start, std::string(text), true);
     t.bytes = *b;

@@ -1,13 +1,33 @@
 #include "logstore/logql/printer.h"
 
+#include <cmath>
+#include <cstdlib>
+
+#include "common/go/strconv.h"
+#include "common/go/time.h"
 #include "logstore/logql/go_syntax.h"
 
 namespace logstack::logstore::logql {
 
 namespace {
 
+// A number as LogQL prints it: strconv.FormatFloat(v, 'f', -1, 64), except
+// that -0 prints as "0" ("-0" would lex as a duration).
+std::string FormatNumberF(double v) { return go::FormatFloat(v == 0 ? 0.0 : v, 'f', -1); }
+
+// A literal or vector() value: the 'f' form, or the 'e' form
+// (strconv.FormatFloat(v, 'e', -1, 64)) when the decimal exponent is below -4
+// or at least 21: "1500", "1e+21", "1e-05". -0 prints as "0", NaN as "NaN",
+// the infinities as "+Inf" and "-Inf".
+std::string FormatNumber(double v) {
+  if (v == 0 || !std::isfinite(v)) return FormatNumberF(v);
+  const std::string e = go::FormatFloat(v, 'e', -1);
+  const int exp = std::atoi(e.c_str() + e.find('e') + 1);
+  return exp < -4 || exp >= 21 ? e : FormatNumberF(v);
+}
+
 std::string MatcherText(const index::Matcher& m) {
-  return m.name() + std::string(index::Matcher::TypeString(m.type())) + GoQuote(m.value());
+  return m.name() + std::string(index::Matcher::TypeString(m.type())) + go::Quote(m.value());
 }
 
 std::string_view CmpText(CmpOp op) {
@@ -50,7 +70,7 @@ std::string Params(const std::vector<ExtractParam>& params) {
   std::string out;
   for (size_t i = 0; i < params.size(); i++) {
     if (i > 0) out += ",";
-    out += params[i].label + "=" + GoQuote(params[i].expr);
+    out += params[i].label + "=" + go::Quote(params[i].expr);
   }
   return out;
 }
@@ -85,7 +105,7 @@ std::string GroupingText(const std::optional<Grouping>& g) {
 // reads back too).
 std::string DurationText(int64_t ns) {
   if (ns > 0 && ns % 1000000 == 0) return FormatPromDuration(ns);
-  return FormatGoDuration(ns);
+  return go::FormatDuration(ns);
 }
 
 std::string Unwrapped(const Unwrap& u) {
@@ -114,7 +134,8 @@ struct StagePrinter {
     for (size_t i = 0; i < s.terms.size(); i++) {
       if (i > 0) out += " or";
       out += " ";
-      out += s.terms[i].is_ip ? "ip(" + GoQuote(s.terms[i].value) + ")" : GoQuote(s.terms[i].value);
+      out += s.terms[i].is_ip ? "ip(" + go::Quote(s.terms[i].value) + ")"
+                              : go::Quote(s.terms[i].value);
     }
     return out;
   }
@@ -128,22 +149,24 @@ struct StagePrinter {
     if (!s.params.empty()) out += " " + Params(s.params);
     return out;
   }
-  std::string operator()(const RegexpStage& s) const { return "| regexp " + GoQuote(s.regex); }
-  std::string operator()(const PatternStage& s) const { return "| pattern " + GoQuote(s.pattern); }
+  std::string operator()(const RegexpStage& s) const { return "| regexp " + go::Quote(s.regex); }
+  std::string operator()(const PatternStage& s) const {
+    return "| pattern " + go::Quote(s.pattern);
+  }
   std::string operator()(const UnpackStage&) const { return "| unpack"; }
   std::string operator()(const DecolorizeStage&) const { return "| decolorize"; }
   std::string operator()(const LabelFilterStage& s) const {
     return "| " + FormatLabelFilter(*s.expr);
   }
   std::string operator()(const LineFormatStage& s) const {
-    return "| line_format " + GoQuote(s.tmpl);
+    return "| line_format " + go::Quote(s.tmpl);
   }
   std::string operator()(const LabelFormatStage& s) const {
     std::string out = "| label_format ";
     for (size_t i = 0; i < s.items.size(); i++) {
       if (i > 0) out += ",";
       out += s.items[i].dst + "=" +
-             (s.items[i].is_template ? GoQuote(s.items[i].value) : s.items[i].value);
+             (s.items[i].is_template ? go::Quote(s.items[i].value) : s.items[i].value);
     }
     return out;
   }
@@ -178,15 +201,15 @@ std::string FormatLabelFilter(const LabelFilterExpr& f) {
     case K::kString:
       return f.matcher ? MatcherText(*f.matcher) : f.name;
     case K::kNumber:
-      return f.name + std::string(CmpText(f.op)) + FormatFloatF(f.number);
+      return f.name + std::string(CmpText(f.op)) + FormatNumberF(f.number);
     case K::kDuration: {
       auto ns = ParseLokiDuration(f.literal);
-      return f.name + std::string(CmpText(f.op)) + (ns ? FormatGoDuration(*ns) : f.literal);
+      return f.name + std::string(CmpText(f.op)) + (ns ? go::FormatDuration(*ns) : f.literal);
     }
     case K::kBytes:
       return f.name + std::string(CmpText(f.op)) + f.literal;
     case K::kIp:
-      return f.name + (f.op == CmpOp::kNe ? "!=" : "=") + "ip(" + GoQuote(f.literal) + ")";
+      return f.name + (f.op == CmpOp::kNe ? "!=" : "=") + "ip(" + go::Quote(f.literal) + ")";
   }
   return "";
 }
@@ -200,7 +223,7 @@ std::string Format(const Expr& e) {
     case ExprKind::kRangeAgg: {
       const auto& r = static_cast<const RangeAggExpr&>(e);
       std::string out = std::string(RangeOpName(r.op)) + "(";
-      if (r.param) out += FormatFloatF(*r.param) + ",";
+      if (r.param) out += FormatNumberF(*r.param) + ",";
       out += SelectorText(*r.range.selector);
       if (r.range.unwrap) out += Unwrapped(*r.range.unwrap);
       out += "[" + DurationText(r.range.range_ns) + "]";
@@ -230,13 +253,13 @@ std::string Format(const Expr& e) {
       return "(" + Format(*b.lhs) + " " + op + " " + Format(*b.rhs) + ")";
     }
     case ExprKind::kLiteral:
-      return FormatFloatV(static_cast<const LiteralExpr&>(e).value);
+      return FormatNumber(static_cast<const LiteralExpr&>(e).value);
     case ExprKind::kVector:
-      return "vector(" + FormatFloatV(static_cast<const VectorExpr&>(e).value) + ")";
+      return "vector(" + FormatNumber(static_cast<const VectorExpr&>(e).value) + ")";
     case ExprKind::kLabelReplace: {
       const auto& l = static_cast<const LabelReplaceExpr&>(e);
-      return "label_replace(" + Format(*l.inner) + "," + GoQuote(l.dst) + "," +
-             GoQuote(l.replacement) + "," + GoQuote(l.src) + "," + GoQuote(l.regex) + ")";
+      return "label_replace(" + Format(*l.inner) + "," + go::Quote(l.dst) + "," +
+             go::Quote(l.replacement) + "," + go::Quote(l.src) + "," + go::Quote(l.regex) + ")";
     }
   }
   return "";

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "logstore/pipeline/go_values.h"
+#include "common/go/humanize.h"
+#include "common/go/strconv.h"
+#include "common/go/time.h"
 #include "logstore/pipeline/ip_filter.h"
 #include "logstore/pipeline/regex_util.h"
 #include "logstore/pipeline/stages_internal.h"
@@ -154,18 +156,18 @@ class ValueFilter : public Filter {
     if (lbs->HasError()) return true;
     switch (kind_) {
       case ValueKind::kNumber: {
-        auto f = ParseGoFloat(*v);
+        auto f = go::ParseFloat(*v);
         if (!f.ok()) return Fail(lbs, f.status());
         return Compare(op_, *f, value_);
       }
       case ValueKind::kDuration: {
-        auto d = ParseGoDuration(*v);
+        auto d = go::ParseDuration(*v);
         if (!d.ok()) return Fail(lbs, d.status());
         // Loki compares time.Duration values: nanoseconds.
         return Compare(op_, *d, static_cast<int64_t>(std::llround(value_ * 1e9)));
       }
       case ValueKind::kBytes: {
-        auto b = ParseHumanBytes(*v);
+        auto b = go::ParseBytes(*v);
         if (!b.ok()) return Fail(lbs, b.status());
         return Compare(op_, *b, static_cast<uint64_t>(value_));
       }

@@ -2,7 +2,9 @@
 
 #include <string>
 
-#include "logstore/pipeline/go_values.h"
+#include "common/go/humanize.h"
+#include "common/go/strconv.h"
+#include "common/go/time.h"
 #include "logstore/pipeline/stages_internal.h"
 
 namespace logstack::logstore::pipeline {
@@ -10,15 +12,15 @@ namespace logstack::logstore::pipeline {
 StatusOr<double> ConvertUnwrapValue(logql::Unwrap::Conv conv, std::string_view value) {
   switch (conv) {
     case logql::Unwrap::Conv::kNone:
-      return ParseGoFloat(value);
+      return go::ParseFloat(value);
     case logql::Unwrap::Conv::kBytes: {
-      auto b = ParseHumanBytes(value);
+      auto b = go::ParseBytes(value);
       if (!b.ok()) return b.status();
       return static_cast<double>(*b);
     }
     case logql::Unwrap::Conv::kDuration:
     case logql::Unwrap::Conv::kDurationSeconds: {
-      auto d = ParseGoDuration(value);
+      auto d = go::ParseDuration(value);
       if (!d.ok()) return d.status();
       return static_cast<double>(*d) / 1e9;
     }

@@ -4,7 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "logstore/push/gotime.h"
+#include "common/go/time.h"
 
 namespace logstack::logstore::push {
 
@@ -163,14 +163,14 @@ std::string StreamLimitMessage(std::string_view labels, std::string_view tenant)
 }
 
 std::string TooFarBehindMessage(int64_t ts, int64_t oldest_acceptable) {
-  return "entry with timestamp " + FormatGoTime(ts) +
-         " ignored, reason: 'entry too far behind, entry timestamp is: " + FormatRfc3339(ts) +
-         ", oldest acceptable timestamp is: " + FormatRfc3339(oldest_acceptable) + "'";
+  return "entry with timestamp " + go::FormatTime(ts) +
+         " ignored, reason: 'entry too far behind, entry timestamp is: " + go::FormatRfc3339(ts) +
+         ", oldest acceptable timestamp is: " + go::FormatRfc3339(oldest_acceptable) + "'";
 }
 
 std::string PerStreamRateLimitedMessage(int64_t ts, uint64_t limit_bytes_per_sec,
                                         std::string_view labels, double entry_bytes) {
-  std::string m = "entry with timestamp " + FormatGoTime(ts) +
+  std::string m = "entry with timestamp " + go::FormatTime(ts) +
                   " ignored, reason: 'Per stream rate limit exceeded (limit: " +
                   FormatKB(static_cast<double>(limit_bytes_per_sec)) +
                   "/sec) while attempting to ingest for stream '";

@@ -4,8 +4,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "common/go/time.h"
 #include "logstore/model/labels.h"
-#include "logstore/push/gotime.h"
 
 namespace logstack::logstore::push {
 
@@ -211,7 +211,7 @@ class Validator {
   }
 
   const std::string& OldestText() {
-    if (oldest_text_.empty()) oldest_text_ = FormatRfc3339(oldest_ns_);
+    if (oldest_text_.empty()) oldest_text_ = go::FormatRfc3339(oldest_ns_);
     return oldest_text_;
   }
 
@@ -227,14 +227,14 @@ class Validator {
     if (lim.reject_old_samples && e->timestamp_ns < oldest_ns_) {
       Reject(DiscardReason::kGreaterThanMaxSampleAge, *e, md_bytes,
              "entry for stream '" + stream +
-                 "' has timestamp too old: " + FormatRfc3339(e->timestamp_ns) +
+                 "' has timestamp too old: " + go::FormatRfc3339(e->timestamp_ns) +
                  ", oldest acceptable timestamp is: " + OldestText());
       return false;
     }
     if (e->timestamp_ns > newest_ns_) {
       Reject(DiscardReason::kTooFarInFuture, *e, md_bytes,
              "entry for stream '" + stream +
-                 "' has timestamp too new: " + FormatRfc3339(e->timestamp_ns));
+                 "' has timestamp too new: " + go::FormatRfc3339(e->timestamp_ns));
       return false;
     }
     if (lim.max_line_size != 0 && e->line.size() > lim.max_line_size) {

@@ -7,11 +7,13 @@
 #include <map>
 #include <set>
 
+#include "common/go/humanize.h"
+#include "common/go/strconv.h"
+#include "common/go/time.h"
 #include "common/units.h"
 #include "logstore/engine/limits.h"
 #include "logstore/logql/parser.h"
 #include "logstore/logql/printer.h"
-#include "logstore/pipeline/go_values.h"
 #include "logstore/pipeline/stage.h"
 #include "logstore/server/api_util.h"
 
@@ -233,12 +235,12 @@ bool KeepDetectedLabel(const std::string& name, const std::set<std::string>& val
 // Loki's guess of a field's type from one value, in this order.
 std::string FieldType(std::string_view v) {
   if (IsInteger(v)) return "int";
-  if (pipeline::ParseGoFloat(v).ok()) return "float";
+  if (go::ParseFloat(v).ok()) return "float";
   static const std::set<std::string_view> kBools = {"1", "t", "T", "TRUE",  "true",  "True",
                                                     "0", "f", "F", "FALSE", "false", "False"};
   if (kBools.count(v)) return "boolean";
-  if (pipeline::ParseGoDuration(v).ok()) return "duration";
-  if (pipeline::ParseHumanBytes(v).ok()) return "bytes";
+  if (go::ParseDuration(v).ok()) return "duration";
+  if (go::ParseBytes(v).ok()) return "bytes";
   return "string";
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/go/strconv.h"
 #include "logstore/template/go_fmt.h"
 
 namespace logstack::logstore::tmpl {
@@ -46,8 +47,7 @@ int64_t ToInt64(const Value& v) {
           break;
         }
       }
-      int64_t out;
-      return GoParseInt(s, &out) ? out : 0;
+      return go::ParseInt(s).value_or(0);
     }
     default:
       return 0;
@@ -66,8 +66,7 @@ double ToFloat64(const Value& v) {
     case Value::Kind::kBool:
       return v.bool_value() ? 1 : 0;
     case Value::Kind::kString: {
-      double f;
-      return GoParseFloat(v.str(), &f) ? f : 0;
+      return go::ParseFloatLoose(v.str()).value_or(0);
     }
     default:
       return 0;

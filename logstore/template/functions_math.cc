@@ -7,7 +7,8 @@
 #include <cmath>
 #include <string>
 
-#include "logstore/logql/go_syntax.h"
+#include "common/go/humanize.h"
+#include "common/go/time.h"
 #include "logstore/template/decimal.h"
 #include "logstore/template/functions.h"
 #include "logstore/template/go_fmt.h"
@@ -175,75 +176,25 @@ Status FnFloat64(Args a, const CallContext&, Value* out) {
 
 // humanize.ParseBytes: "1.5KB" is 1500, "3KiB" 3072.
 Status FnBytes(Args a, const CallContext&, Value* out) {
-  std::string_view s = a[0].str();
-  size_t last = 0;
-  bool comma = false;
-  while (last < s.size()) {
-    char c = s[last];
-    if (!((c >= '0' && c <= '9') || c == '.' || c == ',')) break;
-    comma = comma || c == ',';
-    ++last;
-  }
-  std::string num(s.substr(0, last));
-  if (comma) {
-    std::string t;
-    for (char c : num) {
-      if (c != ',') t.push_back(c);
+  StatusOr<uint64_t> b = go::ParseBytes(a[0].str());
+  if (!b.ok()) {
+    // The template's bytes function has always reported a number it cannot
+    // read as "invalid syntax", also one past float64's range, where Go says
+    // "value out of range". Kept, so that its output does not change.
+    std::string message(b.status().message());
+    constexpr std::string_view kOutOfRange = ": value out of range";
+    if (message.starts_with("strconv.ParseFloat: ") && message.ends_with(kOutOfRange)) {
+      message.replace(message.size() - kOutOfRange.size(), kOutOfRange.size(), ": invalid syntax");
     }
-    num = t;
+    return CallError(message);
   }
-  double f;
-  if (!GoParseFloat(num, &f)) {
-    return CallError("strconv.ParseFloat: parsing \"" + num + "\": invalid syntax");
-  }
-  std::string_view rest = s.substr(last);
-  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
-  std::string unit;
-  for (char c : rest)
-    unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  static constexpr std::pair<std::string_view, double> kUnits[] = {
-      {"", 1},
-      {"b", 1},
-      {"k", 1e3},
-      {"kb", 1e3},
-      {"ki", 1024.0},
-      {"kib", 1024.0},
-      {"m", 1e6},
-      {"mb", 1e6},
-      {"mi", 1048576.0},
-      {"mib", 1048576.0},
-      {"g", 1e9},
-      {"gb", 1e9},
-      {"gi", 1073741824.0},
-      {"gib", 1073741824.0},
-      {"t", 1e12},
-      {"tb", 1e12},
-      {"ti", 1099511627776.0},
-      {"tib", 1099511627776.0},
-      {"p", 1e15},
-      {"pb", 1e15},
-      {"pi", 1125899906842624.0},
-      {"pib", 1125899906842624.0},
-      {"e", 1e18},
-      {"eb", 1e18},
-      {"ei", 1152921504606846976.0},
-      {"eib", 1152921504606846976.0},
-  };
-  for (const auto& [name, mult] : kUnits) {
-    if (unit == name) {
-      f *= mult;
-      if (f >= 18446744073709551615.0) return CallError("too large: " + std::string(s));
-      *out = Value::Uint64(static_cast<uint64_t>(f));
-      return Status::Ok();
-    }
-  }
-  return CallError("unhandled size name: " + unit);
+  *out = Value::Uint64(*b);
+  return Status::Ok();
 }
 
 // time.ParseDuration, in seconds (Duration.Seconds()).
 Status FnDuration(Args a, const CallContext&, Value* out) {
-  auto d = logql::ParseGoDurationStrict(a[0].str());
+  auto d = go::ParseDuration(a[0].str());
   if (!d.ok()) return CallError(d.status().message());
   const int64_t sec = *d / 1000000000;
   const int64_t nsec = *d % 1000000000;

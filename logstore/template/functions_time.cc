@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/go/strconv.h"
 #include "logstore/template/functions.h"
 #include "logstore/template/go_fmt.h"
 #include "logstore/template/go_time.h"
@@ -88,13 +89,14 @@ Status FnUnixEpochNanos(Args a, const CallContext&, Value* out) {
 // 10 seconds, 13 milliseconds, 16 microseconds, 19 nanoseconds.
 Status FnUnixToTime(Args a, const CallContext&, Value* out) {
   std::string_view s = a[0].str();
-  int64_t v;
   bool digits_only = !s.empty();
   for (char ch : s) digits_only = digits_only && ((ch >= '0' && ch <= '9') || ch == '-');
-  if (!digits_only || !GoParseInt(s, &v)) {
+  const std::optional<int64_t> parsed = digits_only ? go::ParseInt(s) : std::nullopt;
+  if (!parsed) {
     return CallError("unable to parse time '" + std::string(s) + "': strconv.ParseInt: parsing \"" +
                      std::string(s) + "\": invalid syntax");
   }
+  const int64_t v = *parsed;
   GoTime t;
   switch (s.size()) {
     case 5:

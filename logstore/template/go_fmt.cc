@@ -8,95 +8,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/go/strconv.h"
 #include "logstore/template/go_time.h"
 #include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
 namespace {
-
-// The shortest decimal digits of |f| (no leading or trailing zeros) and the
-// decimal point position: f = 0.digits * 10^dp.
-void ShortestDigits(double f, std::string* digits, int* dp) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), std::fabs(f), std::chars_format::scientific);
-  std::string_view s(buf, res.ptr - buf);
-  size_t e = s.find('e');
-  digits->clear();
-  for (char c : s.substr(0, e)) {
-    if (c != '.') digits->push_back(c);
-  }
-  int exp = std::atoi(std::string(s.substr(e + 1)).c_str());
-  while (digits->size() > 1 && digits->back() == '0') digits->pop_back();
-  *dp = exp + 1;
-  if (*digits == "0") *dp = 0;
-}
-
-void AppendExp(int exp, char e, std::string* out) {
-  out->push_back(e);
-  out->push_back(exp < 0 ? '-' : '+');
-  if (exp < 0) exp = -exp;
-  if (exp < 10) out->push_back('0');
-  out->append(std::to_string(exp));
-}
-
-bool IsPrintRune(char32_t r) {
-  if (r < 0x20 || r == 0x7F) return false;
-  if (r >= 0x80 && r < 0xA0) return false;
-  if (r == 0xAD || r == kRuneError || r == 0xFEFF) return false;
-  return true;
-}
-
-void AppendHexByte(unsigned char c, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->append("\\x");
-  out->push_back(kHex[c >> 4]);
-  out->push_back(kHex[c & 15]);
-}
-
-void AppendQuotedRune(char32_t r, char quote, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  if (r == static_cast<char32_t>(quote) || r == '\\') {
-    out->push_back('\\');
-    out->push_back(static_cast<char>(r));
-    return;
-  }
-  if (IsPrintRune(r)) {
-    AppendRune(r, out);
-    return;
-  }
-  switch (r) {
-    case '\a':
-      out->append("\\a");
-      return;
-    case '\b':
-      out->append("\\b");
-      return;
-    case '\f':
-      out->append("\\f");
-      return;
-    case '\n':
-      out->append("\\n");
-      return;
-    case '\r':
-      out->append("\\r");
-      return;
-    case '\t':
-      out->append("\\t");
-      return;
-    case '\v':
-      out->append("\\v");
-      return;
-  }
-  if (r < ' ' || r == 0x7F) {
-    AppendHexByte(static_cast<unsigned char>(r), out);
-  } else if (r < 0x10000) {
-    out->append("\\u");
-    for (int s = 12; s >= 0; s -= 4) out->push_back(kHex[(r >> s) & 15]);
-  } else {
-    out->append("\\U");
-    for (int s = 28; s >= 0; s -= 4) out->push_back(kHex[(r >> s) & 15]);
-  }
-}
 
 struct Spec {
   bool minus = false, plus = false, sharp = false, space = false, zero = false;
@@ -159,7 +76,7 @@ void FmtFloat(double f, char verb, Spec spec, std::string* out) {
   std::string num;
   char fmt = verb == 'v' ? 'g' : (verb == 'F' ? 'f' : verb);
   if (spec.prec < 0 && fmt != 'g' && fmt != 'G') spec.prec = 6;  // %e and %f default to 6
-  AppendGoFloat(f, fmt, spec.prec, &num);
+  go::AppendFloat(f, fmt, spec.prec, &num);
   // Go adds the sign explicitly, so that flags and zero padding apply.
   if (num[0] != '-' && num[0] != '+') num.insert(num.begin(), '+');
   if (std::isinf(f) || std::isnan(f)) spec.zero = false;
@@ -190,7 +107,7 @@ void FmtString(std::string_view s, char verb, Spec spec, std::string* out) {
         tmp.append(s);
         tmp.push_back('`');
       } else {
-        AppendGoQuote(s, &tmp);
+        go::AppendQuote(s, go::Printable::kControls, &tmp);
       }
       Pad(tmp, spec, out);
       return;
@@ -272,9 +189,9 @@ void PrintArg(const Value& v, char verb, const Spec& spec, std::string* out) {
           return;
         }
         case 'q': {
-          std::string s = "'";
-          AppendQuotedRune(neg || u > 0x10FFFF ? kRuneError : static_cast<char32_t>(u), '\'', &s);
-          s.push_back('\'');
+          std::string s;
+          go::AppendQuoteRune(neg || u > 0x10FFFF ? kRuneError : static_cast<char32_t>(u),
+                              go::Printable::kControls, &s);
           Pad(s, spec, out);
           return;
         }
@@ -349,172 +266,7 @@ int ParseNum(std::string_view format, size_t* i) {
   return n;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-// Go's strconv.ParseUint/ParseInt with base 0 (prefixes 0x, 0o, 0b, 0, and
-// underscores between digits).
-bool GoParseUint(std::string_view s, uint64_t* out) {
-  if (s.empty()) return false;
-  // Underscores may only separate digits, or follow a base prefix.
-  int base = 10;
-  bool prefixed = false;
-  if (s.size() > 1 && s[0] == '0') {
-    char p = static_cast<char>(s[1] | 0x20);
-    prefixed = true;
-    if (p == 'x') {
-      base = 16, s.remove_prefix(2);
-    } else if (p == 'o') {
-      base = 8, s.remove_prefix(2);
-    } else if (p == 'b') {
-      base = 2, s.remove_prefix(2);
-    } else {
-      base = 8, s.remove_prefix(1);
-      prefixed = s[0] == '_';  // "0_7" is fine: the 0 is a digit too
-    }
-  }
-  if (s.empty()) return base == 8;  // "0" alone
-  if ((s.front() == '_' && !prefixed) || s.back() == '_' ||
-      s.find("__") != std::string_view::npos) {
-    return false;
-  }
-  uint64_t v = 0;
-  bool any = false;
-  for (char c : s) {
-    if (c == '_') continue;
-    int d = HexDigit(c);
-    if (d < 0 || d >= base) return false;
-    if (v > (UINT64_MAX - d) / base) return false;
-    v = v * base + d;
-    any = true;
-  }
-  if (!any) return false;
-  *out = v;
-  return true;
-}
-
-bool GoParseInt(std::string_view s, int64_t* out) {
-  bool neg = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  uint64_t u;
-  if (!GoParseUint(s, &u)) return false;
-  if (neg) {
-    if (u > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - u);
-  } else {
-    if (u > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(u);
-  }
-  return true;
-}
-
-bool GoParseFloat(std::string_view s, double* out) {
-  std::string t;
-  bool hex = s.size() > 2 && (s[0] == '0' || s[1] == '0') &&
-             (s.find('x') != std::string_view::npos || s.find('X') != std::string_view::npos);
-  for (char c : s) {
-    if (c == '_') {
-      if (!hex) return false;
-      continue;
-    }
-    t.push_back(c);
-  }
-  if (t.empty() || std::isspace(static_cast<unsigned char>(t[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  double f = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size()) return false;
-  if (errno == ERANGE && std::isinf(f)) return false;
-  *out = f;
-  return true;
-}
-
-void AppendGoFloat(double f, char fmt, int prec, std::string* out) {
-  if (std::isnan(f)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(f)) {
-    out->append(f > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  if (prec >= 0) {
-    char spec[8] = {'%', '.', '*', fmt, '\0'};
-    char buf[512];
-    int n = std::snprintf(buf, sizeof(buf), spec, prec, f);
-    if (n >= 0 && n < static_cast<int>(sizeof(buf))) {
-      out->append(buf, n);
-    } else {
-      std::string big(n + 1, '\0');
-      std::snprintf(big.data(), big.size(), spec, prec, f);
-      big.resize(n);
-      out->append(big);
-    }
-    return;
-  }
-  std::string digits;
-  int dp;
-  ShortestDigits(f, &digits, &dp);
-  if (std::signbit(f)) out->push_back('-');
-  char e = 'e';
-  if (fmt == 'E' || fmt == 'G') e = 'E';
-  bool exp_form = fmt == 'e' || fmt == 'E';
-  if (fmt == 'g' || fmt == 'G') {
-    int exp = dp - 1;
-    if (digits == "0") exp = 0;
-    // strconv: with the shortest precision, %e is used when the exponent
-    // is < -4 or >= 6 (so 1e+06, but 100000).
-    exp_form = exp < -4 || exp >= 6;
-  }
-  if (exp_form) {
-    out->push_back(digits[0]);
-    if (digits.size() > 1) {
-      out->push_back('.');
-      out->append(digits, 1, std::string::npos);
-    }
-    AppendExp(digits == "0" ? 0 : dp - 1, e, out);
-    return;
-  }
-  if (dp <= 0) {
-    out->append("0");
-    if (digits != "0") {
-      out->push_back('.');
-      out->append(-dp, '0');
-      out->append(digits);
-    }
-  } else if (dp >= static_cast<int>(digits.size())) {
-    out->append(digits);
-    out->append(dp - digits.size(), '0');
-  } else {
-    out->append(digits, 0, dp);
-    out->push_back('.');
-    out->append(digits, dp, std::string::npos);
-  }
-}
-
-void AppendGoQuote(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    size_t w;
-    char32_t r = DecodeRune(s.substr(i), &w);
-    if (r == kRuneError && w == 1) {
-      AppendHexByte(static_cast<unsigned char>(s[i]), out);
-    } else {
-      AppendQuotedRune(r, '"', out);
-    }
-    i += w;
-  }
-  out->push_back('"');
-}
 
 bool GoSprintf(std::string_view format, std::span<const Value> args, std::string* out,
                size_t max_size) {

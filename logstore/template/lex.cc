@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/go/strconv.h"
 #include "logstore/template/go_fmt.h"
 #include "logstore/template/utf8.h"
 
@@ -340,7 +341,7 @@ class Lexer {
     if (IsAlphaNumeric(in_, pos_, &w)) {
       pos_ += w;
       std::string msg = "bad number syntax: ";
-      AppendGoQuote(in_.substr(start, pos_ - start), &msg);
+      go::AppendQuote(in_.substr(start, pos_ - start), go::Printable::kControls, &msg);
       return Error(msg, start);
     }
     Emit(TokenType::kNumber, start, pos_);
@@ -383,10 +384,10 @@ std::string DescribeToken(const Token& t) {
   std::string s;
   if (t.text.size() > 10) {
     // Go: %.10q... (the first ten runes, quoted).
-    AppendGoQuote(t.text.substr(0, RuneOffset(t.text, 10)), &s);
+    go::AppendQuote(t.text.substr(0, RuneOffset(t.text, 10)), go::Printable::kControls, &s);
     s += "...";
   } else {
-    AppendGoQuote(t.text, &s);
+    go::AppendQuote(t.text, go::Printable::kControls, &s);
   }
   return s;
 }

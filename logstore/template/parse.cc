@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "common/go/strconv.h"
 #include "logstore/template/go_fmt.h"
 #include "logstore/template/lex.h"
 #include "logstore/template/utf8.h"
@@ -520,9 +521,10 @@ class Parser {
       return true;
     }
     if (text.ends_with("i")) return Fail("complex numbers are not supported: " + std::string(text));
-    if (GoParseUint(text, &n->u)) n->is_uint = true;
-    if (GoParseInt(text, &n->i)) {
+    if (std::optional<uint64_t> u = go::ParseUint(text)) n->is_uint = true, n->u = *u;
+    if (std::optional<int64_t> i = go::ParseInt(text)) {
       n->is_int = true;
+      n->i = *i;
       if (n->i == 0) n->is_uint = true, n->u = 0;
     }
     if (n->is_int) {
@@ -532,12 +534,10 @@ class Parser {
       n->is_float = true;
       n->f = static_cast<double>(n->u);
     } else {
-      double f;
-      if (GoParseFloat(text, &f)) {
+      if (std::optional<double> parsed = go::ParseFloatLoose(text)) {
+        const double f = *parsed;
         if (text.find_first_of(".eEpP") == std::string_view::npos) {
-          std::string q;
-          AppendGoQuote(text, &q);
-          return Fail("integer overflow: " + q);
+          return Fail("integer overflow: " + go::Quote(text, go::Printable::kControls));
         }
         n->is_float = true;
         n->f = f;
@@ -552,9 +552,7 @@ class Parser {
       }
     }
     if (!n->is_int && !n->is_uint && !n->is_float) {
-      std::string q;
-      AppendGoQuote(text, &q);
-      return Fail("illegal number syntax: " + q);
+      return Fail("illegal number syntax: " + go::Quote(text, go::Printable::kControls));
     }
     return true;
   }

@@ -1,5 +1,6 @@
 #include "logstore/template/value.h"
 
+#include "common/go/strconv.h"
 #include "logstore/template/go_fmt.h"
 #include "logstore/template/go_time.h"
 
@@ -138,7 +139,7 @@ void AppendValue(const Value& v, bool template_print, std::string* out) {
       out->append(std::to_string(v.uint_value()));
       return;
     case Value::Kind::kFloat:
-      AppendGoFloat(v.float_value(), 'g', -1, out);
+      go::AppendFloat(v.float_value(), 'g', -1, out);
       return;
     case Value::Kind::kString:
       out->append(v.str());

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/go/time.h"
 #include "common/kube/client.h"
 #include "common/kube/config.h"
 #include "common/kube/informer.h"
@@ -461,7 +462,7 @@ TEST_F(KubeClientIT, KubeconfigClientCertificateAuthenticates) {
 // 401, and its new connections present the new certificate.
 TEST_F(KubeClientIT, ExecPluginClientCertificateIsRefreshed) {
   StartServer(true);
-  FakeClock clock(*ParseRfc3339("2030-01-01T00:00:00Z"));
+  FakeClock clock(*go::ParseRfc3339("2030-01-01T00:00:00Z"));
   // Run N of the plugin prints cred-N.json.
   auto write_credential = [&](int run, const kubetest::ClientCertificate& cert,
                               const std::string& expiry) {

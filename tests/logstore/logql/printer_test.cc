@@ -87,26 +87,22 @@ TEST(PrinterTest, FormatMatchersAndStage) {
   EXPECT_EQ(FormatStage(Stage(LineFormatStage{"{{.x"})), R"(| line_format "{{.x")");
 }
 
-TEST(GoSyntaxTest, QuoteAndDurations) {
-  EXPECT_EQ(GoQuote("a\"b\\\n\t\x01\xff\xC3\xA9"), R"("a\"b\\\n\t\x01\xffé")");
-  EXPECT_EQ(FormatGoDuration(0), "0s");
-  EXPECT_EQ(FormatGoDuration(1500000000), "1.5s");
-  EXPECT_EQ(FormatGoDuration(5400000000000), "1h30m0s");
-  EXPECT_EQ(FormatGoDuration(-250000000), "-250ms");
-  EXPECT_EQ(FormatGoDuration(12), "12ns");
-  EXPECT_EQ(*ParseGoDuration("1h30m"), 5400000000000);
-  EXPECT_EQ(*ParseGoDuration("1.5h"), 5400000000000);
-  EXPECT_FALSE(ParseGoDuration("1d"));
+TEST(PrinterTest, Numbers) {
+  EXPECT_EQ(Canon("vector(123456)"), "vector(123456)");
+  EXPECT_EQ(Canon("vector(1e21)"), "vector(1e+21)");
+  EXPECT_EQ(Canon("vector(0.00001)"), "vector(1e-05)");
+  EXPECT_EQ(Canon("vector(0.0001)"), "vector(0.0001)");
+}
+
+TEST(GoSyntaxTest, PrometheusDurations) {
+  EXPECT_EQ(*ParseLokiDuration("1h30m"), 5400000000000);
+  EXPECT_EQ(*ParseLokiDuration("1.5h"), 5400000000000);
   EXPECT_EQ(*ParseLokiDuration("1d"), 86400000000000);
+  EXPECT_FALSE(ParseLokiDuration("1x"));
   EXPECT_EQ(FormatPromDuration(604800000000000), "1w");
   EXPECT_EQ(FormatPromDuration(500000000), "500ms");
   EXPECT_EQ(ParsePromDuration("1m1h").status().message(), R"(not a valid duration string: "1m1h")");
-  EXPECT_EQ(*ParseHumanBytes("1.5KiB"), 1536u);
-  EXPECT_EQ(*ParseHumanBytes("3MB"), 3000000u);
-  EXPECT_EQ(FormatFloatF(0.9), "0.9");
-  EXPECT_EQ(FormatFloatF(1500), "1500");
-  EXPECT_EQ(FormatFloatV(1e21), "1e+21");
-  EXPECT_EQ(FormatFloatV(123456), "123456");
+  EXPECT_EQ(ParsePromDuration("5x").status().message(), R"(unknown unit "x" in duration "5x")");
 }
 
 }  // namespace

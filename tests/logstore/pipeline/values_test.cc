@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "logstore/pipeline/go_values.h"
 #include "logstore/pipeline/ip_filter.h"
 #include "logstore/pipeline/pattern.h"
 #include "logstore/pipeline/regex_util.h"
@@ -10,47 +9,6 @@
 
 namespace logstack::logstore::pipeline {
 namespace {
-
-TEST(GoValues, ParseFloat) {
-  EXPECT_EQ(*ParseGoFloat("1.5"), 1.5);
-  EXPECT_EQ(*ParseGoFloat("-490"), -490);
-  EXPECT_EQ(*ParseGoFloat("1e3"), 1000);
-  EXPECT_EQ(*ParseGoFloat("0x1p-2"), 0.25);
-  EXPECT_TRUE(std::isinf(*ParseGoFloat("+Inf")));
-  EXPECT_TRUE(std::isnan(*ParseGoFloat("NaN")));
-  EXPECT_EQ(ParseGoFloat("bob").status().message(),
-            "strconv.ParseFloat: parsing \"bob\": invalid syntax");
-  EXPECT_EQ(ParseGoFloat("").status().message(),
-            "strconv.ParseFloat: parsing \"\": invalid syntax");
-  EXPECT_FALSE(ParseGoFloat(" 1").ok());
-  EXPECT_FALSE(ParseGoFloat("1.5s").ok());
-  EXPECT_EQ(ParseGoFloat("1e999").status().message(),
-            "strconv.ParseFloat: parsing \"1e999\": value out of range");
-}
-
-TEST(GoValues, ParseDuration) {
-  EXPECT_EQ(*ParseGoDuration("1.1s"), 1100000000);
-  EXPECT_EQ(*ParseGoDuration("490us"), 490000);
-  EXPECT_EQ(*ParseGoDuration("12.3ms"), 12300000);
-  EXPECT_EQ(*ParseGoDuration("1h30m"), 5400LL * 1000000000);
-  EXPECT_EQ(*ParseGoDuration("-250ms"), -250000000);
-  EXPECT_EQ(*ParseGoDuration("0"), 0);
-  EXPECT_EQ(ParseGoDuration("abc").status().message(), "time: invalid duration \"abc\"");
-  EXPECT_EQ(ParseGoDuration("5").status().message(), "time: missing unit in duration \"5\"");
-  EXPECT_EQ(ParseGoDuration("5x").status().message(),
-            "time: unknown unit \"x\" in duration \"5x\"");
-}
-
-TEST(GoValues, ParseBytes) {
-  EXPECT_EQ(*ParseHumanBytes("512B"), 512u);
-  EXPECT_EQ(*ParseHumanBytes("1.5KB"), 1500u);
-  EXPECT_EQ(*ParseHumanBytes("3KiB"), 3072u);
-  EXPECT_EQ(*ParseHumanBytes("3MB"), 3000000u);
-  EXPECT_EQ(*ParseHumanBytes("42"), 42u);
-  EXPECT_EQ(*ParseHumanBytes("1,000 kb"), 1000000u);
-  EXPECT_EQ(ParseHumanBytes("3XB").status().message(), "unhandled size name: xb");
-  EXPECT_FALSE(ParseHumanBytes("abc").ok());
-}
 
 TEST(Unwrap, Conversions) {
   EXPECT_EQ(*ConvertUnwrapValue(logql::Unwrap::Conv::kNone, "45"), 45);

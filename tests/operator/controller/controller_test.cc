@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 #include "operator/api/logstack_types.h"
@@ -325,7 +326,7 @@ TEST_F(ControllerTest, NamespaceConflictDegradesTheYoungerLogStack) {
       Get(kLs + "shop/logstacks/team")["metadata"].value("creationTimestamp", "");
   ASSERT_FALSE(team_created.empty());
   ASSERT_TRUE(Eventually(
-      [&] { return kube::FormatRfc3339(RealClock::Default().NowNanos()) > team_created; }));
+      [&] { return go::FormatRfc3339(RealClock::Default().NowNanos()) > team_created; }));
   Apply(LogStackYaml("platform", "logging", "{collector: {namespaces: [shop, logging]}}"));
   ASSERT_TRUE(WaitCondition("logging", "platform", "Degraded", "True/NamespaceConflict"));
   // And it stays so on the passes that follow its own Degraded status.

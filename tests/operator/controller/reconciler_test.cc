@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 #include "operator/controller/constants.h"
@@ -289,7 +290,7 @@ TEST_F(ReconcilerTest, WorkloadsRolledOutUpdateOnlyTheStatus) {
   ASSERT_TRUE(ready.has_value()) << written.dump();
   EXPECT_EQ(ready->status + "/" + ready->reason, "True/Ready");
   // The transition is stamped with the reconciler's clock, not the wall's.
-  EXPECT_EQ(ready->last_transition_time, kube::FormatRfc3339(clock_.NowNanos()));
+  EXPECT_EQ(ready->last_transition_time, go::FormatRfc3339(clock_.NowNanos()));
   // A ready stack is looked at again after the storage recheck.
   ASSERT_TRUE(action->requeue_after.has_value());
   EXPECT_EQ(*action->requeue_after, Options().storage_recheck);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/go/time.h"
 #include "common/kube/object.h"
 #include "common/kube/util.h"
 #include "operator/controller/claims.h"
@@ -87,7 +88,7 @@ TEST(StatusTest, ReadyWhenStoreAndCollectorAreRolledOut) {
   EXPECT_EQ(r.status["collector"]["numberReady"], 3);
   auto c = kube::GetCondition(Json{{"status", r.status}}, "Ready");
   EXPECT_EQ(c->observed_generation, 2);
-  EXPECT_EQ(c->last_transition_time, kube::FormatRfc3339(kT0));
+  EXPECT_EQ(c->last_transition_time, go::FormatRfc3339(kT0));
 }
 
 TEST(StatusTest, SameWorldSameStatusAndTransitionTimesKept) {
@@ -104,8 +105,8 @@ TEST(StatusTest, SameWorldSameStatusAndTransitionTimesKept) {
   EXPECT_EQ(Cond(third.status, "Ready"), "False/StoreNotReady");
   auto ready = kube::GetCondition(Json{{"status", third.status}}, "Ready");
   auto degraded = kube::GetCondition(Json{{"status", third.status}}, "Degraded");
-  EXPECT_EQ(ready->last_transition_time, kube::FormatRfc3339(kT1));
-  EXPECT_EQ(degraded->last_transition_time, kube::FormatRfc3339(kT0));
+  EXPECT_EQ(ready->last_transition_time, go::FormatRfc3339(kT1));
+  EXPECT_EQ(degraded->last_transition_time, go::FormatRfc3339(kT0));
   EXPECT_NE(ready->message.find("0/1"), std::string::npos);
   EXPECT_EQ(third.status["version"], "0.1.0");  // still what ran last
 }
