@@ -47,6 +47,12 @@ size_t EstimateRecordSize(const std::string& tenant, const push::ValidationResul
   return n;
 }
 
+uint64_t LineBytes(const push::ValidStream& vs) {
+  uint64_t n = 0;
+  for (const PushEntry& e : vs.entries) n += e.line.size();
+  return n;
+}
+
 }  // namespace
 
 // What one push did, gathered under the locks and reported after them.
@@ -172,7 +178,7 @@ void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushReques
   Stream* s = it != t->by_labels.end() ? it->second : nullptr;
   if (s == nullptr) {
     if (!t->limiter.MayActivateStream()) {
-      work->Discard(push::DiscardReason::kStreamLimit, vs.entries.size(), 0);
+      work->Discard(push::DiscardReason::kStreamLimit, vs.entries.size(), LineBytes(vs));
       work->Refuse(429, push::StreamLimitMessage(vs.labels_string, t->id));
       return;
     }
@@ -186,7 +192,7 @@ void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, con
                           int64_t now, WalRecordWriter* record, PushWork* work) {
   using Reason = push::DiscardReason;
   if (!s->InMemory() && !t->limiter.MayActivateStream()) {
-    work->Discard(Reason::kStreamLimit, vs.entries.size(), 0);
+    work->Discard(Reason::kStreamLimit, vs.entries.size(), LineBytes(vs));
     work->Refuse(429, push::StreamLimitMessage(s->labels_string, t->id));
     return;
   }

@@ -517,6 +517,37 @@ double MetricValue(const metrics::Registry& r, const std::string& series) {
   return std::stod(text.substr(at + series.size() + 2));
 }
 
+// Holds the first WritableFile::Sync() after it is made until Release():
+// a flush or a WAL round caught in the middle.
+class StallFirstSync {
+ public:
+  explicit StallFirstSync(FaultInjectionEnv* env) : env_(env) {
+    released_ = release_.get_future().share();
+    env_->SetSyncHook([this] {
+      if (first_.exchange(false)) {
+        entered_.set_value();
+        released_.wait();
+      }
+    });
+  }
+  ~StallFirstSync() {
+    Release();
+    env_->SetSyncHook(nullptr);
+  }
+  void WaitUntilStalled() { entered_.get_future().wait(); }
+  void Release() {
+    if (!released_once_.exchange(true)) release_.set_value();
+  }
+
+ private:
+  FaultInjectionEnv* env_;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_;
+  std::atomic<bool> first_{true};
+  std::atomic<bool> released_once_{false};
+};
+
 class StoreExactlyOnceTest : public StoreTest {
  protected:
   // Every line of {app="a"}, which must each be there exactly once.
@@ -571,22 +602,12 @@ TEST_F(StoreExactlyOnceTest, ResentWhileItsHeadIsBeingFlushedIsDropped) {
   Open();
   const int64_t base = now() - 1000 * kSec;
   ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 50)).status, 204);
-  std::promise<void> entered;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::atomic<bool> first{true};
-  fault_.SetSyncHook([&] {
-    if (first.exchange(false)) {
-      entered.set_value();
-      released.wait();
-    }
-  });
+  StallFirstSync stall(&fault_);
   std::thread flusher([&] { EXPECT_TRUE(store_->FlushAll().ok()); });
-  entered.get_future().wait();  // the head is cut, its chunk not yet indexed
+  stall.WaitUntilStalled();  // the head is cut, its chunk not yet indexed
   ASSERT_EQ(Push(Batch(R"({"app":"a"})", base, 0, 60)).status, 204);
-  release.set_value();
+  stall.Release();
   flusher.join();
-  fault_.SetSyncHook(nullptr);
   EXPECT_EQ(UniqueLinesOrFail(), 60u);
 }
 
@@ -652,21 +673,12 @@ TEST_F(StoreTest, WatchdogReportsAStalledFlushLoop) {
 TEST_F(StoreTest, WatchdogReportsAStalledWalSync) {
   opts_.watchdog_timeout_ns = 60 * kSec;
   Open();
-  std::promise<void> entered;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::atomic<bool> first{true};
-  fault_.SetSyncHook([&] {
-    if (first.exchange(false)) {
-      entered.set_value();
-      released.wait();
-    }
-  });
+  StallFirstSync stall(&fault_);
   std::promise<PushResult> answer;
   auto req = push::DecodeJsonPush(Body(R"({"app":"a"})", now(), "x"));
   ASSERT_TRUE(req.ok());
   store_->Push("fake", std::move(*req), [&](PushResult r) { answer.set_value(std::move(r)); });
-  entered.get_future().wait();  // the syncer is inside fdatasync
+  stall.WaitUntilStalled();  // the syncer is inside fdatasync
   EXPECT_TRUE(store_->Health().ok());
   clock_.Advance(std::chrono::seconds(61));
   Status h = store_->Health();
@@ -674,9 +686,8 @@ TEST_F(StoreTest, WatchdogReportsAStalledWalSync) {
   EXPECT_NE(h.message().find("sync has made no progress for 61s"), std::string::npos)
       << h.message();
   EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="wal_sync"})"), 1);
-  release.set_value();
+  stall.Release();
   EXPECT_EQ(answer.get_future().get().status, 204);
-  fault_.SetSyncHook(nullptr);
   EXPECT_TRUE(store_->Health().ok());
 }
 
