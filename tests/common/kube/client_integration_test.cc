@@ -240,6 +240,11 @@ TEST_F(KubeClientIT, InformerAcrossDroppedWatchesAndCompaction) {
   server_->api().CompactHistory();
   server_->api().ClearFaults();
   ASSERT_TRUE(Eventually([&] { return !inf.Get("default/b").has_value(); }));
+  // The cache drops b before the handler hears of it: wait for the handler.
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return !deletes.empty();
+  }));
   {
     std::lock_guard<std::mutex> l(mu);
     EXPECT_EQ(deletes, std::vector<std::string>{"b"});

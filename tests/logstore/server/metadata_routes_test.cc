@@ -393,7 +393,9 @@ TEST_F(MetadataRoutesTest, SlowTailClientNeverBlocksIngestAndHearsOfDrops) {
   auto push_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(push_secs, 60);
   size_t dropped = 0;
-  auto got = ReadEntries(c, kBatches * kPerBatch, &dropped, 20s);
+  // A deadline, not a wait: it returns once every entry is accounted for
+  // (generous for sanitizer builds, where 94 MiB take a while).
+  auto got = ReadEntries(c, kBatches * kPerBatch, &dropped, 90s);
   EXPECT_GT(dropped, 0u);
   EXPECT_GT(got.size(), 0u);
   EXPECT_EQ(got.size() + dropped, static_cast<size_t>(kBatches * kPerBatch));
