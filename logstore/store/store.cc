@@ -644,34 +644,42 @@ void Store::StartBackground() {
 }
 
 void Store::BackgroundLoop() {
-  int64_t last_retention = 0;
   std::unique_lock<std::mutex> lock(bg_mu_);
   while (!stopping_) {
     bg_cv_.wait_for(lock, std::chrono::nanoseconds(opts_.flush_check_period_ns));
     if (stopping_) break;
     lock.unlock();
-    flush_heartbeat_.store(clock_->MonotonicNanos());
-    uint64_t target = opts_.chunk_target_size;
-    int64_t max_age = opts_.max_chunk_age_ns;
-    int64_t idle = opts_.chunk_idle_period_ns;
-    // Past wal.max_size, the heads holding records of the oldest segment
-    // are flushed early, so it can be deleted; one segment a round.
-    const uint64_t pinned_seq =
-        wal_ && wal_->disk_bytes() > opts_.wal_max_size ? wal_->OldestSegmentMaxSeq() : 0;
-    (void)FlushWhere([&](const Stream& s, int64_t now) {
-      const chunk::HeadChunk& h = *s.head;
-      const bool pins_wal = s.first_unflushed_seq != 0 && s.first_unflushed_seq <= pinned_seq;
-      return pins_wal || h.compressed_bytes() >= target || now - s.head_created_ns >= max_age ||
-             h.max_ts() - h.min_ts() >= max_age || now - s.last_append_ns >= idle;
-    });
-    int64_t now = clock_->MonotonicNanos();
-    if (now - last_retention >= opts_.retention_check_period_ns) {
-      last_retention = now;
-      (void)EnforceRetention();
-    }
-    flush_heartbeat_.store(clock_->MonotonicNanos());
+    RunBackgroundRound();
     lock.lock();
   }
+}
+
+void Store::RunBackgroundRound() {
+  std::lock_guard<std::mutex> round(round_mu_);
+  // The watchdog's heartbeat, once StartBackground() started the loop.
+  auto beat = [this] {
+    if (flush_heartbeat_.load() != 0) flush_heartbeat_.store(clock_->MonotonicNanos());
+  };
+  beat();
+  const uint64_t target = opts_.chunk_target_size;
+  const int64_t max_age = opts_.max_chunk_age_ns;
+  const int64_t idle = opts_.chunk_idle_period_ns;
+  // Past wal.max_size, the heads holding records of the oldest segment
+  // are flushed early, so it can be deleted; one segment a round.
+  const uint64_t pinned_seq =
+      wal_ && wal_->disk_bytes() > opts_.wal_max_size ? wal_->OldestSegmentMaxSeq() : 0;
+  (void)FlushWhere([&](const Stream& s, int64_t now) {
+    const chunk::HeadChunk& h = *s.head;
+    const bool pins_wal = s.first_unflushed_seq != 0 && s.first_unflushed_seq <= pinned_seq;
+    return pins_wal || h.compressed_bytes() >= target || now - s.head_created_ns >= max_age ||
+           h.max_ts() - h.min_ts() >= max_age || now - s.last_append_ns >= idle;
+  });
+  const int64_t now = clock_->MonotonicNanos();
+  if (last_retention_ns_ == 0 || now - last_retention_ns_ >= opts_.retention_check_period_ns) {
+    last_retention_ns_ = now;
+    (void)EnforceRetention();
+  }
+  beat();
 }
 
 void Store::Close() {

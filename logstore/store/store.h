@@ -11,9 +11,10 @@
 //
 // Locks, in the only order in which one may be taken while another is held:
 //
-//   flush_mu_ -> tenants_mu_ -> Tenant::ingest_mu -> Tenant::mu -> Stream::mu
-//     -> Partition::mu_ -> the WAL's mutex
+//   round_mu_ -> flush_mu_ -> tenants_mu_ -> Tenant::ingest_mu -> Tenant::mu
+//     -> Stream::mu -> Partition::mu_ -> the WAL's mutex
 //
+// - round_mu_: one background round (flush choice and retention) at a time.
 // - flush_mu_: one flush at a time.
 // - tenants_mu_: the tenant map only; held for lookups and inserts.
 // - Tenant::ingest_mu: orders a tenant's appends with their WAL records and
@@ -114,6 +115,12 @@ class Store {
 
   // Starts the background flush and retention threads.
   void StartBackground();
+  // One round of what the background loop does every flush_check_period:
+  // flushes heads that are full, old or idle, and those that pin the WAL's
+  // oldest segment while the WAL is over wal.max_size; runs retention when
+  // retention_check_period has passed on the Clock. Tests drive it with a
+  // fake clock instead of waiting for the loop.
+  void RunBackgroundRound();
   // Flushes every head to chunks (so a restart replays nothing), stops the
   // background threads and closes the WAL. Idempotent.
   void Close();
@@ -250,6 +257,8 @@ class Store {
   bool closed_ = false;
   std::thread bg_thread_;
 
+  std::mutex round_mu_;            // one background round at a time; taken before flush_mu_
+  int64_t last_retention_ns_ = 0;  // GUARDED_BY(round_mu_); monotonic
   TailHub tails_;
   // Monotonic time of the flush loop's last sign of life; 0 before it starts.
   std::atomic<int64_t> flush_heartbeat_{0};

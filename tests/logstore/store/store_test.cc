@@ -820,3 +820,33 @@ TEST_F(StoreTest, PushesWithRejectionsAndScrapesNeverDeadlock) {
 
 }  // namespace
 }  // namespace logstack::logstore
+
+namespace logstack::logstore {
+namespace {
+
+// Past wal.max_size, a round flushes only the streams whose oldest unflushed
+// record is in the WAL's oldest segment (docs/storage.md, "Truncation").
+TEST_F(StoreTest, OverTheWalSizeOnlyStreamsPinningTheOldestSegmentAreFlushed) {
+  opts_.wal_segment_size = 1;  // a new segment after every round of the syncer
+  opts_.wal_max_size = 1;      // always over
+  opts_.chunk_target_size = 1ull << 40;
+  opts_.chunk_idle_period_ns = 1000 * kHour;
+  opts_.max_chunk_age_ns = 1000 * kHour;
+  Open();
+  const int64_t t = now();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", t, "in segment 1")).status, 204);
+  ASSERT_EQ(Push(Body(R"({"app":"b"})", t, "in segment 2")).status, 204);
+  ASSERT_EQ(store_->Stats().active_streams, 2u);
+  store_->RunBackgroundRound();
+  StoreStats st = store_->Stats();
+  EXPECT_EQ(st.chunks, 1u) << "only a pins the oldest segment";
+  EXPECT_EQ(st.active_streams, 1u);
+  store_->RunBackgroundRound();  // segment 1 is gone: now b pins the oldest
+  st = store_->Stats();
+  EXPECT_EQ(st.chunks, 2u);
+  EXPECT_EQ(st.active_streams, 0u);
+  EXPECT_EQ(Read(R"({app=~"a|b"})").size(), 2u);
+}
+
+}  // namespace
+}  // namespace logstack::logstore
