@@ -1,8 +1,9 @@
 #pragma once
 
-// A live-tail client for the stress test and the hang reproducer:
-// testutil::WsClient on /loki/api/v1/tail, with the tenant's X-Scope-OrgID,
-// parsing each frame into lines and a dropped count.
+// A live-tail client for the stress test and the hang reproducer: a
+// WebSocket on /loki/api/v1/tail that sends X-Scope-OrgID with the handshake
+// (testutil::WsClient sends no headers, and with auth enabled the tail route
+// needs the tenant) and parses each frame into lines and a dropped count.
 //
 // Every call has a deadline; past it the connection is torn down and
 // DeadlineExceeded is returned, so a hung server never hangs the caller.
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "common/status.h"
-#include "tests/testutil/ws_client.h"
 
 namespace logstack::stress {
 
@@ -27,6 +27,11 @@ struct TailFrame {
 
 class TailClient {
  public:
+  TailClient();
+  ~TailClient();
+  TailClient(const TailClient&) = delete;
+  TailClient& operator=(const TailClient&) = delete;
+
   // Connects to host:port and upgrades GET `target` for `tenant` (no header
   // when empty). receive_buffer > 0 sets the socket's receive buffer, so a
   // client that stops reading pushes back on the server quickly.
@@ -40,7 +45,8 @@ class TailClient {
   void Close();
 
  private:
-  testutil::WsClient ws_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace logstack::stress
