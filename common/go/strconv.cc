@@ -6,63 +6,21 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/go/utf8.h"
+
 namespace logstack::go {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr char32_t kRuneError = 0xFFFD;
 
-// Decodes the UTF-8 sequence at the start of `s` (REQUIRES: !s.empty()) as
-// Go's utf8.DecodeRune does. Returns its width, or 0 when the sequence is
-// invalid (overlong, a surrogate, past U+10FFFF, or cut short).
-size_t DecodeRune(std::string_view s, char32_t* r) {
-  const auto c = static_cast<unsigned char>(s[0]);
-  if (c < 0x80) {
-    *r = c;
-    return 1;
-  }
-  size_t n = 0;
-  char32_t v = 0;
-  char32_t min = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2, v = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, v = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, v = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t k = 1; k < n; k++) {
-    const auto cc = static_cast<unsigned char>(s[k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (cc & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *r = v;
-  return n;
-}
-
-// Appends the UTF-8 bytes of `r`; a surrogate or a value past U+10FFFF is
-// written as U+FFFD.
-void AppendRune(char32_t r, std::string* out) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
+// Decodes the UTF-8 sequence at the start of `s` (REQUIRES: !s.empty()).
+// Returns its width, or 0 when the sequence is invalid (overlong, a
+// surrogate, past U+10FFFF, or cut short), which Go's utf8.DecodeRune
+// reports as U+FFFD of width 1.
+size_t DecodeValidRune(std::string_view s, char32_t* r) {
+  size_t width;
+  *r = DecodeRune(s, &width);
+  return *r == kRuneError && width == 1 ? 0 : width;
 }
 
 bool IsPrint(char32_t r, Printable printable) {
@@ -261,7 +219,7 @@ void AppendQuote(std::string_view s, Printable printable, std::string* out) {
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
     char32_t r;
-    const size_t n = DecodeRune(s.substr(i), &r);
+    const size_t n = DecodeValidRune(s.substr(i), &r);
     if (n == 0) {
       AppendHexByte(static_cast<unsigned char>(s[i]), out);
       i++;

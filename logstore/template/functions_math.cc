@@ -9,12 +9,18 @@
 
 #include "common/go/humanize.h"
 #include "common/go/time.h"
+#include "common/go/utf8.h"
 #include "logstore/template/decimal.h"
 #include "logstore/template/functions.h"
 #include "logstore/template/go_fmt.h"
-#include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
+
+using go::AppendRune;
+using go::DecodeRune;
+using go::kRuneError;
+using go::RuneCount;
+using go::RuneOffset;
 namespace {
 
 using Args = std::span<Value>;

@@ -11,10 +11,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/go/utf8.h"
 #include "logstore/template/functions.h"
-#include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
+
+using go::AppendRune;
+using go::DecodeRune;
+using go::kRuneError;
+using go::RuneCount;
+using go::RuneOffset;
 namespace {
 
 using Args = std::span<Value>;

@@ -9,10 +9,16 @@
 #include <string>
 
 #include "common/go/strconv.h"
+#include "common/go/utf8.h"
 #include "logstore/template/go_time.h"
-#include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
+
+using go::AppendRune;
+using go::DecodeRune;
+using go::kRuneError;
+using go::RuneCount;
+using go::RuneOffset;
 namespace {
 
 struct Spec {

@@ -4,10 +4,16 @@
 #include <cstdio>
 
 #include "common/go/strconv.h"
+#include "common/go/utf8.h"
 #include "logstore/template/go_fmt.h"
-#include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
+
+using go::AppendRune;
+using go::DecodeRune;
+using go::kRuneError;
+using go::RuneCount;
+using go::RuneOffset;
 namespace {
 
 constexpr std::string_view kLeftDelim = "{{";

@@ -7,11 +7,17 @@
 #include <utility>
 
 #include "common/go/strconv.h"
+#include "common/go/utf8.h"
 #include "logstore/template/go_fmt.h"
 #include "logstore/template/lex.h"
-#include "logstore/template/utf8.h"
 
 namespace logstack::logstore::tmpl {
+
+using go::AppendRune;
+using go::DecodeRune;
+using go::kRuneError;
+using go::RuneCount;
+using go::RuneOffset;
 namespace {
 
 int HexVal(char c) {

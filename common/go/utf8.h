@@ -1,6 +1,6 @@
 #pragma once
 
-// UTF-8 the way Go's unicode/utf8 reads it: an invalid byte decodes as
+// Go's unicode/utf8: UTF-8 the way Go reads it: an invalid byte decodes as
 // U+FFFD of width 1. Go counts runes for widths and truncation (printf
 // padding, alignLeft), so the template functions need the same view.
 //
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace logstack::logstore::tmpl {
+namespace logstack::go {
 
 inline constexpr char32_t kRuneError = 0xFFFD;
 
@@ -84,4 +84,4 @@ inline size_t RuneOffset(std::string_view s, size_t n) {
   return i;
 }
 
-}  // namespace logstack::logstore::tmpl
+}  // namespace logstack::go
