@@ -477,6 +477,9 @@ void FastTailer(Traffic* run, std::unordered_map<std::string, int>* lines) {
   if (!s.ok()) return run->Fail("fast tail: connect: " + s.ToString());
   while (!run->stopping()) {
     auto f = t.Read(kRequestTimeout);
+    // After Stop() nothing is pushed any more, so a read may wait out its
+    // deadline: that is the end of the run, not a stalled tail.
+    if (!f.ok() && run->stopping()) break;
     if (!f.ok()) return run->Fail("fast tail: " + f.status().ToString());
     for (auto& l : f->lines) (*lines)[l]++;
     run->tail_lines += f->lines.size();
@@ -494,6 +497,7 @@ void SlowTailer(Traffic* run) {
   if (!s.ok()) return run->Fail("slow tail: connect: " + s.ToString());
   while (!run->stopping()) {
     auto f = t.Read(kRequestTimeout);
+    if (!f.ok() && run->stopping()) break;  // as in FastTailer
     if (!f.ok()) return run->Fail("slow tail: " + f.status().ToString());
     run->slow_tail_dropped += f->dropped;
     if (!run->Pause(5s)) break;
