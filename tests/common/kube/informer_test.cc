@@ -83,6 +83,12 @@ class FakeKubeClient final : public KubeClient {
   std::vector<std::pair<std::string, Json>> patches;
   bool patch_not_found = false;
 
+  // The newest resourceVersion handed out.
+  std::string Rv() {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::to_string(rv_);
+  }
+
  private:
   friend class FakeStream;
   void Send(WatchEvent ev);
@@ -237,6 +243,8 @@ TEST(InformerTest, ListWatchRelistWithoutLostDeletesOrPhantoms) {
   ASSERT_TRUE(Eventually([&] { return rec.Size() == 3; }));
   EXPECT_EQ(rec.Take(), (std::vector<std::string>{"update a", "add c", "delete b"}));
   EXPECT_EQ(inf.Size(), 2u);
+  // The reflector records an event's version after the handlers ran.
+  ASSERT_TRUE(Eventually([&] { return inf.reflector().LastResourceVersion() == client.Rv(); }));
   std::string rv_before = inf.reflector().LastResourceVersion();
 
   // The watch breaks: the next one resumes from the last version seen.
