@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libzstd-dev libsnappy-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler
+  libsystemd-dev systemd-journal-remote
   python3 python3-snappy curl
 )
 # Node.js runs the npm Loki client libraries in the tests. Some machines carry a
