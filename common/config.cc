@@ -132,6 +132,38 @@ void ConfigReader::Read(const std::string& key, std::string* out) {
   if (!node_[key].IsScalar() || !Scalar(node_[key], out)) Fail(key, "expected a string");
 }
 
+void ConfigReader::Read(const std::string& key, std::vector<std::string>* out) {
+  seen_.insert(key);
+  if (!Has(key)) return;
+  const YAML::Node n = node_[key];
+  std::vector<std::string> items;
+  if (n.IsScalar()) {
+    std::string s = n.Scalar();
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t comma = s.find(',', start);
+      if (comma == std::string::npos) comma = s.size();
+      if (comma > start) items.push_back(s.substr(start, comma - start));
+      start = comma + 1;
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      std::string v;
+      if (!item.IsScalar() || !Scalar(item, &v)) return Fail(key, "expected a list of strings");
+      items.push_back(std::move(v));
+    }
+  } else if (!n.IsNull()) {
+    return Fail(key, "expected a list of strings");
+  }
+  *out = std::move(items);
+}
+
+void ConfigReader::ReadNode(const std::string& key, YAML::Node* out) {
+  seen_.insert(key);
+  if (!Has(key)) return;
+  *out = YAML::Clone(node_[key]);
+}
+
 void ConfigReader::Read(const std::string& key, bool* out) {
   seen_.insert(key);
   if (!Has(key)) return;

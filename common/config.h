@@ -58,6 +58,11 @@ class ConfigReader {
   void Read(const std::string& key, bool* out);
   void Read(const std::string& key, int64_t* out);
   void Read(const std::string& key, double* out);
+  // A list of strings. A scalar (as a flag gives it) is split at commas.
+  void Read(const std::string& key, std::vector<std::string>* out);
+  // The node itself, for settings with a decoder of their own (a pipeline,
+  // a label selector). Marks the key read; the caller reports its errors.
+  void ReadNode(const std::string& key, YAML::Node* out);
   // Durations ("1h30m") in nanoseconds.
   void ReadDuration(const std::string& key, int64_t* out);
   // Byte sizes ("256KB").

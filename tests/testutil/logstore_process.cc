@@ -124,7 +124,7 @@ LogstoreProcess::~LogstoreProcess() {
 
 std::string LogstoreProcess::url() const { return "http://" + host_ + ":" + std::to_string(port_); }
 
-std::string LogstoreProcess::stderr_path() const { return opts_.data_dir + "/logstore.stderr"; }
+std::string LogstoreProcess::stderr_path() const { return opts_.data_dir + "/" + opts_.log_name; }
 
 std::string LogstoreProcess::StderrTail(size_t max_bytes) const {
   std::ifstream in(stderr_path(), std::ios::binary);
@@ -156,8 +156,9 @@ std::optional<uint16_t> LogstoreProcess::FindPort(uint64_t offset) const {
 }
 
 Status LogstoreProcess::Launch() {
-  std::vector<std::string> args = {opts_.binary, "--data-dir=" + opts_.data_dir,
-                                   "--http-listen=127.0.0.1:0"};
+  std::vector<std::string> args = {opts_.binary};
+  if (opts_.pass_data_dir) args.push_back("--data-dir=" + opts_.data_dir);
+  args.push_back("--http-listen=127.0.0.1:0");
   args.insert(args.end(), opts_.flags.begin(), opts_.flags.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

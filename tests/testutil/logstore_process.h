@@ -66,6 +66,11 @@ struct LogstoreOptions {
   std::string data_dir;
   // Empty: $LOGSTACK_BIN_DIR/logstore.
   std::string binary;
+  // Another server binary with the same start-up contract (logs
+  // "op=start ... port=N", answers GET /ready) runs the same way, e.g. the
+  // collector: it takes no --data-dir; the directory then only holds its log.
+  bool pass_data_dir = true;
+  std::string log_name = "logstore.stderr";
   // How long Start() and Restart() wait for GET /ready to answer 200.
   std::chrono::milliseconds ready_timeout{30'000};
 };
