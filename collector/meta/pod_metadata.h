@@ -46,8 +46,9 @@
 // re-checked, not for every line.
 //
 // Thread safety: Start() and Stop() from the owning thread; everything else
-// from any thread. on_change runs on an informer thread, with no lock of
-// this class held; it must not block (wake a waiting thread and return).
+// from any thread. on_change runs on an informer thread (the pod and the
+// namespace informers each have one, so two calls may overlap), with no lock
+// of this class held; it must not block (wake a waiting thread and return).
 
 #include <atomic>
 #include <chrono>
@@ -79,7 +80,8 @@ struct PodMetadataOptions {
   std::chrono::nanoseconds gone_grace = std::chrono::minutes(10);
   // Called after every change of a pod or namespace (add, update, delete).
   std::function<void()> on_change;
-  // For the informers' list+watch; tests shorten the backoff.
+  // For the informers' list+watch (page size, watch timeout, backoff; tests
+  // shorten the backoff). Its namespace and selectors are set here.
   kube::ReflectorOptions reflector;
 };
 
