@@ -153,7 +153,14 @@ bool ParseRecord(std::string_view content, std::string* key, Record* rec) {
     }
     // Other names: a later version's fields, ignored.
   }
-  return have_cursor || (have_dev && have_ino && have_offset);
+  if (have_cursor) {
+    // A journal record has no file fields.
+    const std::string cursor = std::move(rec->cursor);
+    *rec = Record{};
+    rec->cursor = cursor;
+    return true;
+  }
+  return have_dev && have_ino && have_offset;
 }
 
 }  // namespace
