@@ -67,12 +67,17 @@ void PushEncoder::Touch() {
 }
 
 uint32_t PushEncoder::StreamId(std::string_view labels) {
+  // Lines mostly come in runs from one file, so one stream: try the last
+  // one before hashing.
+  if (last_stream_ < streams_.size() && *streams_[last_stream_].labels == labels) {
+    return last_stream_;
+  }
   auto it = stream_ids_.find(labels);
-  if (it != stream_ids_.end()) return it->second;
+  if (it != stream_ids_.end()) return last_stream_ = it->second;
   auto id = static_cast<uint32_t>(streams_.size());
   auto [pos, inserted] = stream_ids_.emplace(std::string(labels), id);
   streams_.push_back(Stream{&pos->first});
-  return id;
+  return last_stream_ = id;
 }
 
 void PushEncoder::Append(uint32_t stream, int64_t timestamp_ns, std::string_view line,
@@ -215,6 +220,7 @@ BatchPtr PushEncoder::Finish() {
   // The next batch.
   streams_.clear();
   stream_ids_.clear();
+  last_stream_ = 0;
   arena_.Clear();
   positions_.clear();  // moved from: make it a valid empty vector again
   position_index_.clear();

@@ -162,6 +162,7 @@ class PushEncoder {
   // The current batch.
   std::vector<Stream> streams_;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> stream_ids_;
+  uint32_t last_stream_ = 0;  // id StreamId() returned last
   // Entry records: [uint64 next record offset or kNone][uint32 size][bytes].
   Buffer arena_;
   std::vector<SourcePosition> positions_;
