@@ -56,6 +56,7 @@ struct Collector::Impl : public tail::EntrySink {
   std::unique_ptr<PushEncoder> encoder;
   std::unordered_map<const tail::Target*, FamilyState> families;
   std::vector<std::string> removed_keys;  // families ended since the last batch
+  bool starts_pending = false;            // start points recorded, not saved yet
 
   std::thread reader;
   std::thread journal_thread;
@@ -228,7 +229,14 @@ struct Collector::Impl : public tail::EntrySink {
 
   // --- reading (reader thread)
 
-  void OnTargetAdded(const tail::Target& target) override {
+  void OnTargetAdded(const tail::Target& target, const SourcePosition* start) override {
+    if (start != nullptr) {
+      // Recorded now, saved after this round (see tail_manager.h).
+      if (auto rec = tails->sources().ToRecord(*start); rec.has_value()) {
+        positions->Set(rec->first, rec->second);
+        starts_pending = true;
+      }
+    }
     FamilyState& f = families[&target];
     LabelSet base;
     if (target.kind == tail::Target::Kind::kStatic) {
@@ -263,7 +271,7 @@ struct Collector::Impl : public tail::EntrySink {
   void OnEntry(const tail::Target& target, const format::AssembledEntry& e) override {
     auto it = families.find(&target);
     if (it == families.end()) {
-      OnTargetAdded(target);
+      OnTargetAdded(target, nullptr);
       it = families.find(&target);
     }
     FamilyState& f = it->second;
@@ -327,8 +335,13 @@ struct Collector::Impl : public tail::EntrySink {
     tails->Start(this);
     tails_started.store(true);
     const size_t budget = std::max<size_t>(cfg.read_block_size * 4, 1 << 20);
+    SavePositions();  // the start points of the families found at start
     while (!stopping.load()) {
       auto r = tails->ReadRound(budget, this);
+      if (starts_pending) {
+        starts_pending = false;
+        SavePositions();
+      }
       const int64_t created = encoder->created_mono_ns();
       if (!removed_keys.empty() ||
           (created != 0 && deps.clock->MonotonicNanos() - created >= cfg.batch_wait_ns)) {
@@ -344,6 +357,15 @@ struct Collector::Impl : public tail::EntrySink {
       }
     }
     FlushBatch(/*final=*/true);
+  }
+
+  void SavePositions() {
+    Status s = positions->Save();
+    if (!s.ok()) {
+      positions_write_errors.fetch_add(1);
+      LOG_ERROR("component=positions op=save file={} err={}", Quote(cfg.positions_file),
+                Quote(s.ToString()));
+    }
   }
 
   // --- the journal (its own thread and encoder)
@@ -414,12 +436,7 @@ struct Collector::Impl : public tail::EntrySink {
       }
     }
     for (const auto& key : gone) positions->Remove(key);
-    Status s = positions->Save();
-    if (!s.ok()) {
-      positions_write_errors.fetch_add(1);
-      LOG_ERROR("component=positions op=save file={} err={}", Quote(cfg.positions_file),
-                Quote(s.ToString()));
-    }
+    SavePositions();
     acked_batches.fetch_add(1);
   }
 

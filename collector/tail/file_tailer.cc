@@ -530,4 +530,12 @@ int64_t FileTailer::LagBytes() const {
   return lag;
 }
 
+std::optional<SourcePosition> FileTailer::FrontPosition() const {
+  if (files_.empty()) return std::nullopt;
+  SourcePosition p;
+  p.source = files_.front()->source;
+  p.offset = files_.front()->offset;
+  return p;
+}
+
 }  // namespace logstack::collector::tail

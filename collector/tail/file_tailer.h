@@ -65,6 +65,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -120,6 +121,9 @@ class FileTailer {
   // end and closed: the family is done.
   bool finished() const { return !path_exists_ && files_.empty(); }
   size_t open_files() const { return files_.size(); }
+  // The oldest open file and the offset it will be read from; nullopt when
+  // no file is open.
+  std::optional<SourcePosition> FrontPosition() const;
   // Bytes of the open files not read yet (fstat() of each).
   int64_t LagBytes() const;
   const std::string& path() const { return path_; }

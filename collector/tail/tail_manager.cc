@@ -136,7 +136,9 @@ void TailManager::AddTarget(const std::string& path, bool startup, EntrySink* si
            start.kind == positions::StartKind::kResume
                ? "resume"
                : (start.kind == positions::StartKind::kEnd ? "end" : "beginning"));
-  sink->OnTargetAdded(t->target);
+  std::optional<SourcePosition> first;
+  if (start.kind != positions::StartKind::kResume) first = t->tailer.FrontPosition();
+  sink->OnTargetAdded(t->target, first ? &*first : nullptr);
   MarkReady(t);
   CheckFinished(t);
 }

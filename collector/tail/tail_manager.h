@@ -91,8 +91,13 @@ struct Target {
 class EntrySink {
  public:
   virtual ~EntrySink() = default;
-  // A family is being read from now on.
-  virtual void OnTargetAdded(const Target& target) {}
+  // A family is being read from now on. `start` is where reading starts (its
+  // first open file and offset) when the family was not resumed from a saved
+  // position and a file is open; else null. A caller that records it in the
+  // positions at once makes the start survive a crash before the first
+  // acknowledgement: otherwise, if the file rotated meanwhile, the next start
+  // would not know the rotated file and its lines would never be read.
+  virtual void OnTargetAdded(const Target& target, const SourcePosition* start) {}
   // An entry. entry.line is valid only during the call; entry.position is
   // where to resume once this entry and all before it are acknowledged
   // (sources().ToRecord() turns it into a positions record).

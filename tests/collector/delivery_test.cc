@@ -141,7 +141,7 @@ class DeliveryTest : public ::testing::Test {
 };
 
 TEST_F(DeliveryTest, LinesArriveOnceWithPathLabelsAndJoinedPartials) {
-  PodLogWriter order(pods_dir_, "shop", "order-7c9d8-x2x4z", "0b0f6a4e-1", "order", start_ns_);
+  PodLogWriter order(pods_dir_, "shop", "order-7c9d8b6f5d-x2x4z", "0b0f6a4e-1", "order", start_ns_);
   order.Write(200, /*partial_every=*/7);
   StartCollector();
   order.Write(300, 11);
@@ -151,7 +151,7 @@ TEST_F(DeliveryTest, LinesArriveOnceWithPathLabelsAndJoinedPartials) {
   ASSERT_FALSE(entries.empty());
   std::map<std::string, std::string> labels(entries[0].labels.begin(), entries[0].labels.end());
   EXPECT_EQ(labels["namespace"], "shop");
-  EXPECT_EQ(labels["pod"], "order-7c9d8-x2x4z");
+  EXPECT_EQ(labels["pod"], "order-7c9d8b6f5d-x2x4z");
   EXPECT_EQ(labels["container"], "order");
   EXPECT_EQ(labels["app"], "order");
   EXPECT_EQ(labels["job"], "shop/order");

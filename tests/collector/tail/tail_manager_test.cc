@@ -43,7 +43,7 @@ struct GotEntry {
 
 class RecordingSink : public EntrySink {
  public:
-  void OnTargetAdded(const Target& t) override { added.push_back(t.path); }
+  void OnTargetAdded(const Target& t, const SourcePosition*) override { added.push_back(t.path); }
   void OnEntry(const Target& t, const AssembledEntry& e) override {
     entries.push_back({t.path, t.kind, t.pod.namespace_name, t.pod.pod, t.pod.container,
                        t.labels.ToString(), std::string(e.line), e.timestamp_ns, e.read_time,
