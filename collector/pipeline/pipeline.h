@@ -59,6 +59,11 @@ struct PipelineOptions {
   bool container_lines_decoded = true;
   // Where the timestamp stage reads `location` time zones (TZif files).
   std::string zoneinfo_dir = "/usr/share/zoneinfo";
+  // False: the timestamp stage does not read `location` zones (it checks
+  // only that one is named, and reads times in UTC). For validating a config
+  // where the zoneinfo files may be missing (the operator); never for a
+  // pipeline that processes entries.
+  bool load_time_zones = true;
 };
 
 class Pipeline {

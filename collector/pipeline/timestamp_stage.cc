@@ -80,7 +80,7 @@ StatusOr<StagePtr> BuildTimestampStage(const StageConfig& cfg, const BuildContex
   LOGSTACK_ASSIGN_OR_RETURN(auto fallbacks, cfg.StringList("fallback_formats"));
   LOGSTACK_ASSIGN_OR_RETURN(auto location, cfg.String("location"));
   std::shared_ptr<const TimeZone> tz;
-  if (location && !location->empty()) {
+  if (location && !location->empty() && ctx.options->load_time_zones) {
     auto loaded = TimeZone::Load(*location, ctx.options->zoneinfo_dir);
     if (!loaded.ok()) return cfg.KeyError("location", loaded.status().message());
     tz = *loaded;
