@@ -22,7 +22,8 @@ namespace {
 
 // The raw-line stages as the Promtail stages they are made of.
 constexpr char kCriStages[] = R"([
-  {regex: {expression: '^(?s)(?P<time>\S+?) (?P<stream>stdout|stderr) (?P<flags>\S+?) (?P<content>.*)$'}},
+  {regex: {expression:
+    '^(?s)(?P<time>\S+?) (?P<stream>stdout|stderr) (?P<flags>\S+?) (?P<content>.*)$'}},
   {labels: {stream: }},
   {timestamp: {source: time, format: RFC3339Nano}},
   {output: {source: content}}

@@ -28,13 +28,14 @@ const std::map<std::string, Builder, std::less<>>& Builders() {
       {"drop", BuildDropStage},
       {"multiline", BuildMultilineStage},
       {"match", BuildMatchStage},
+      {"template", BuildTemplateStage},
   };
   return *builders;
 }
 
 // Promtail stages this collector does not have, so that their error says so.
 bool KnownButUnsupported(std::string_view name) {
-  for (std::string_view n : {"metrics", "pack", "limit", "replace", "template", "sampling", "geoip",
+  for (std::string_view n : {"metrics", "pack", "limit", "replace", "sampling", "geoip",
                              "decolorize", "eventlogmessage", "pattern"}) {
     if (n == name) return true;
   }

@@ -14,8 +14,8 @@
 //   - match: {selector: '{app="noisy"} |= "debug"', action: drop}
 // Stages: cri, docker, json, logfmt, regex, labels, static_labels, labeldrop,
 // labelallow, structured_metadata, tenant, output, timestamp, drop, multiline,
-// match. An unknown stage or a bad config fails FromYaml with a message naming
-// the stage and where it is:
+// match, template. An unknown stage or a bad config fails FromYaml with a
+// message naming the stage and where it is:
 //   pipeline_stages[2]: unknown stage "jsonn"
 //   pipeline_stages[3]: match: stages[0]: timestamp: format: ...
 //

@@ -43,6 +43,7 @@ StatusOr<StagePtr> BuildTimestampStage(const StageConfig& cfg, const BuildContex
 StatusOr<StagePtr> BuildDropStage(const StageConfig& cfg, const BuildContext& ctx);
 StatusOr<StagePtr> BuildMultilineStage(const StageConfig& cfg, const BuildContext& ctx);
 StatusOr<StagePtr> BuildMatchStage(const StageConfig& cfg, const BuildContext& ctx);
+StatusOr<StagePtr> BuildTemplateStage(const StageConfig& cfg, const BuildContext& ctx);
 
 // Stages that other stages are made of (cri and docker, as in Promtail).
 StatusOr<StagePtr> MakeRegexStage(const std::string& expression, const std::string& source);
