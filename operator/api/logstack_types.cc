@@ -1,10 +1,13 @@
 #include "operator/api/logstack_types.h"
 
 #include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+
+#include "collector/pipeline/pipeline.h"
 
 namespace logstack::op {
 
@@ -477,6 +480,69 @@ void ReadPod(Reader& r, const Json& obj, const std::string& path, PodOptions& po
   if (auto a = r.StringMap(obj, path, "podAnnotations", 32, false)) pod.pod_annotations = *a;
 }
 
+// JSON (as the API server stores the spec) to the YAML node the collector's
+// pipeline parser reads; scalars keep their text.
+YAML::Node ToYamlNode(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      YAML::Node n(YAML::NodeType::Map);
+      for (const auto& [k, v] : j.items()) n[k] = ToYamlNode(v);
+      return n;
+    }
+    case Json::value_t::array: {
+      YAML::Node n(YAML::NodeType::Sequence);
+      for (const auto& v : j) n.push_back(ToYamlNode(v));
+      return n;
+    }
+    case Json::value_t::string:
+      return YAML::Node(j.get<std::string>());
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+      return YAML::Node(YAML::NodeType::Null);
+    default:
+      return YAML::Node(j.dump());
+  }
+}
+
+// spec.collector.pipeline: a list of one-key objects that the collector's own
+// parser accepts (so a bad stage is reported here, on the LogStack's status,
+// before anything rolls out). Time zone names are not looked up: the
+// operator's image need not carry the zoneinfo files the collector reads.
+void ReadPipeline(Reader& r, const Json& c, const std::string& parent, CollectorSpec& col) {
+  const Json* v = r.Field(c, parent, "pipeline");
+  if (!v) return;
+  const std::string path = Reader::Join(parent, "pipeline");
+  if (!v->is_array()) {
+    r.Error(path, "must be a list of pipeline stages, each {<stage>: <config>}");
+    return;
+  }
+  if (v->size() > 100) {
+    r.Error(path, "must have at most 100 stages");
+    return;
+  }
+  collector::PipelineOptions options;
+  options.load_time_zones = false;
+  Status st;
+  try {
+    st = collector::ValidatePipelineStages(ToYamlNode(*v), options);
+  } catch (const std::exception& e) {
+    st = InvalidArgument(std::string("pipeline_stages: ") + e.what());
+  }
+  if (!st.ok()) {
+    // "pipeline_stages[2]: unknown stage ..." -> field spec.collector.pipeline[2].
+    const std::string& msg = st.message();
+    constexpr std::string_view kPrefix = "pipeline_stages";
+    size_t colon = msg.find(": ");
+    if (msg.rfind(kPrefix, 0) == 0 && colon != std::string::npos) {
+      r.Error(path + msg.substr(kPrefix.size(), colon - kPrefix.size()), msg.substr(colon + 2));
+    } else {
+      r.Error(path, msg);
+    }
+    return;
+  }
+  col.pipeline = *v;
+}
+
 // Parses into `out`; every problem goes to `errors`.
 void Parse(const Json& object, const OperatorDefaults& defaults, LogStack& out,
            std::vector<FieldError>& errors) {
@@ -684,8 +750,9 @@ void Parse(const Json& object, const OperatorDefaults& defaults, LogStack& out,
     const Json* c_p = r.Field(spec, sp, "collector");
     const Json& c = r.Object(c_p, p) ? *c_p : empty;
     r.Known(c, p,
-            {"enabled", "namespaces", "namespaceSelector", "image", "resources", "nodeSelector",
-             "tolerations", "affinity", "priorityClassName", "podLabels", "podAnnotations"});
+            {"enabled", "namespaces", "namespaceSelector", "pipeline", "image", "resources",
+             "nodeSelector", "tolerations", "affinity", "priorityClassName", "podLabels",
+             "podAnnotations"});
     CollectorSpec& col = s.collector;
     if (auto e = r.Bool(c, p, "enabled")) col.enabled = *e;
     col.namespaces = r.NamespaceList(c, p, "namespaces");
@@ -696,6 +763,7 @@ void Parse(const Json& object, const OperatorDefaults& defaults, LogStack& out,
         r.Error(p + ".namespaceSelector", "namespaces and namespaceSelector exclude each other");
       }
     }
+    ReadPipeline(r, c, p, col);
     ReadPod(r, c, p, col.pod, preset.collector_resources);
     if (!r.Field(c, p, "tolerations"))
       col.pod.tolerations = Json::array({{{"operator", "Exists"}}});

@@ -36,11 +36,11 @@ enum class UpgradePolicy { kAutomatic, kManual };
 // A component's placement and pod extras, as the user wrote them (after the
 // preset filled `resources`).
 struct PodOptions {
-  std::string image;               // empty: the operator's default image
+  std::string image;                // empty: the operator's default image
   Json resources = Json::object();  // corev1.ResourceRequirements
   Json node_selector = Json::object();
   Json tolerations = Json::array();
-  Json affinity;                   // null: none
+  Json affinity;  // null: none
   std::string priority_class_name;
   std::map<std::string, std::string> pod_labels, pod_annotations;
 };
@@ -71,6 +71,9 @@ struct CollectorSpec {
   bool enabled = true;
   std::vector<std::string> namespaces;  // empty and no selector: the LogStack's own
   Json namespace_selector;              // null: none; else a metav1.LabelSelector
+  // Promtail-shaped pipeline stages (collector/pipeline/pipeline.h), as the
+  // user wrote them: a list of one-key objects. Empty: no pipeline.
+  Json pipeline = Json::array();
   PodOptions pod;
 };
 

@@ -203,6 +203,38 @@ TEST_F(CrdSamplesTest, BoundsEnumsAndCrossFieldRules) {
   EXPECT_NE(r[0].find("spec.collector.namespaces[0]"), std::string::npos);
 }
 
+TEST_F(CrdSamplesTest, CollectorPipelineStagesAreOneKeyObjects) {
+  // Promtail's shape passes, stage bodies kept as written (even `- cri:`
+  // with a null body, and labeldrop's list).
+  json pipeline = json::parse(R"([
+    {"cri": null},
+    {"json": {"expressions": {"level": "level", "msg": null}, "drop_malformed": true}},
+    {"labels": {"level": null}},
+    {"labeldrop": ["filename"]},
+    {"match": {"selector": "{app=\"a\"}", "stages": [{"static_labels": {"x": "y"}}]}}
+  ])");
+  auto r = CreateLogStack({{"collector", {{"pipeline", pipeline}}}}, "piped");
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  EXPECT_EQ(r.body["spec"]["collector"]["pipeline"], pipeline);
+
+  // Two stages in one item.
+  auto causes = Causes(CreateLogStack(
+      {{"collector", {{"pipeline", json::parse(R"([{"cri": {}, "docker": {}}])")}}}}));
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_NE(causes[0].find("spec.collector.pipeline[0]"), std::string::npos) << causes[0];
+  EXPECT_NE(causes[0].find("must have at most 1 items"), std::string::npos) << causes[0];
+  // A stage the schema does not know is pruned, which leaves an empty item.
+  causes = Causes(CreateLogStack(
+      {{"collector", {{"pipeline", json::parse(R"([{"cri": {}}, {"jsonn": {}}])")}}}}));
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_NE(causes[0].find("spec.collector.pipeline[1]"), std::string::npos) << causes[0];
+  // labeldrop takes a list of names.
+  causes = Causes(
+      CreateLogStack({{"collector", {{"pipeline", json::parse(R"([{"labeldrop": {"a": 1}}])")}}}}));
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_NE(causes[0].find("spec.collector.pipeline[0].labeldrop"), std::string::npos) << causes[0];
+}
+
 TEST_F(CrdSamplesTest, UnknownFieldsArePruned) {
   auto r = CreateLogStack({{"logstore", {{"replicaz", 3}}}, {"colour", "blue"}}, "pruned");
   ASSERT_EQ(r.status, 201) << r.body.dump();

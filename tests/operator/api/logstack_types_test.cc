@@ -224,6 +224,18 @@ TEST(LogStackTypesTest, EachRuleNamesItsField) {
       {R"({"collector": {"namespaceSelector": {"matchExpressions": [{"key": "k", "operator": "In"}]}}})",
        "spec.collector.namespaceSelector.matchExpressions[0].values: must not be empty"},
       {R"({"collector": {"enabled": "yes"}})", "spec.collector.enabled: must be a boolean"},
+      {R"({"collector": {"pipeline": [{"cri": {}}, {"docker": {}}, {"jsonn": {}}]}})",
+       "spec.collector.pipeline[2]: unknown stage \"jsonn\""},
+      {R"({"collector": {"pipeline": [{"cri": {}, "docker": {}}]}})",
+       "spec.collector.pipeline[0]: a stage must be a map with exactly one key"},
+      {R"({"collector": {"pipeline": {"cri": {}}}})",
+       "spec.collector.pipeline: must be a list of pipeline stages"},
+      {R"({"collector": {"pipeline": [{"match": {"selector": "{app=\"a\"}", "stages": [
+           {"timestamp": {"source": "t", "format": "RFC3339", "action_on_failure": "guess"}}]}}]}})",
+       "spec.collector.pipeline[0]: match: stages[0]: timestamp: action_on_failure: must be fudge "
+       "or skip, got \"guess\""},
+      {R"j({"collector": {"pipeline": [{"json": {"expressions": {"a": "length(b)"}}}]}})j",
+       "spec.collector.pipeline[0]: json: expressions: a: unsupported JMESPath"},
       {R"({"grafana": {"deploy": {"enabled": true, "color": "blue"}}})",
        "spec.grafana.deploy.color: unknown field"},
       {R"({"networkPolicy": {"allowedNamespaces": "monitoring"}})",
@@ -235,6 +247,20 @@ TEST(LogStackTypesTest, EachRuleNamesItsField) {
     ASSERT_EQ(errors.size(), 1u) << c.spec << " gave " << ::testing::PrintToString(errors);
     EXPECT_THAT(errors[0], HasSubstr(c.error)) << c.spec;
   }
+}
+
+TEST(LogStackTypesTest, CollectorPipelineIsKeptAsWritten) {
+  Json pipeline = Json::parse(R"([
+    {"cri": {}},
+    {"json": {"expressions": {"level": "level", "msg": null}}},
+    {"labels": {"level": null}},
+    {"timestamp": {"source": "time", "format": "2006-01-02 15:04:05", "location": "Europe/Berlin"}},
+    {"multiline": {"firstline": "^\\S", "max_lines": 50}},
+    {"match": {"selector": "{app=\"api\"} |= \"healthz\"", "action": "drop"}}
+  ])");
+  LogStack s = MustParse({{"collector", {{"pipeline", pipeline}}}});
+  EXPECT_EQ(s.spec.collector.pipeline, pipeline);
+  EXPECT_EQ(MustParse(Json::object()).spec.collector.pipeline, Json::array());
 }
 
 TEST(LogStackTypesTest, ObjectLevelErrors) {

@@ -260,6 +260,25 @@ TEST_F(ControllerTest, ImmutableChangeIsReportedNotFought) {
   EXPECT_GT(updates_after_apply, updates_before);
 }
 
+TEST_F(ControllerTest, BadPipelineStageIsReportedBeforeAnythingRollsOut) {
+  StartController();
+  FakeKubelet kubelet(api());
+  kubelet.Start();
+  // Passes the CRD's schema (one known key an item); the collector's parser
+  // refuses the stage's body.
+  Apply(LogStackYaml("piped", "default",
+                     "{collector: {pipeline: [{cri: {}}, {timestamp: {source: t, format: RFC3339, "
+                     "action_on_failure: guess}}]}}"));
+  ASSERT_TRUE(WaitCondition("default", "piped", "Degraded", "True/InvalidSpec"));
+  EXPECT_EQ(ConditionOf("default", "piped", "Ready"), "False/InvalidSpec");
+  auto c = kube::GetCondition(Get(kLs + "default/logstacks/piped"), "Degraded");
+  EXPECT_NE(c->message.find("spec.collector.pipeline[1]: timestamp: action_on_failure: must be "
+                            "fudge or skip, got \"guess\""),
+            std::string::npos)
+      << c->message;
+  EXPECT_TRUE(ObjectsOf("default", "piped").empty());
+}
+
 TEST_F(ControllerTest, BadSpecIsDegradedAndNothingIsTouched) {
   StartController();
   FakeKubelet kubelet(api());

@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "collector/pipeline/pipeline.h"
 #include "common/config.h"
 #include "common/kube/util.h"
 #include "logstore/store/options.h"
@@ -433,6 +434,53 @@ TEST(CollectorTest, NamespacesListSelectorAndTenant) {
                           "ConfigMap", "demo-collector-config")["data"]["config.yaml"]);
   EXPECT_EQ(empty["namespaces"], Json::array({"team-a"}));
   EXPECT_FALSE(empty.contains("namespace_selector"));
+}
+
+TEST(CollectorTest, PipelineRendersAsPipelineStagesTheCollectorParses) {
+  const char* spec = R"({"collector": {"pipeline": [
+      {"cri": {}},
+      {"json": {"expressions": {"level": "level", "msg": null, "code": "status"}}},
+      {"labels": {"level": null}},
+      {"static_labels": {"env": "prod", "replicas": "3", "debug": "true"}},
+      {"labeldrop": ["filename"]},
+      {"match": {"selector": "{app=\"api\"} |= \"healthz\"", "action": "drop"}},
+      {"output": {"source": "msg"}}]}})";
+  BuildOptions o = Opts(spec);
+  const std::string text =
+      Get(BuildCollector(o), "ConfigMap", "demo-collector-config")["data"]["config.yaml"];
+  Json cfg = ParseConfigYaml(text);
+  EXPECT_EQ(cfg["pipeline_stages"], Json::parse(spec)["collector"]["pipeline"]);
+
+  // What the collector does with the file: its own parser takes the stages,
+  // and string values that look like numbers or booleans stay strings.
+  YAML::Node tree = YAML::Load(text);
+  auto p = collector::Pipeline::FromYaml(tree["pipeline_stages"]);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  std::vector<collector::Entry> out;
+  collector::Entry e;
+  e.labels = collector::LabelSet({{"app", "web"}, {"filename", "/x.log"}, {"stream", "stdout"}});
+  e.line = R"({"level":"warn","msg":"slow"})";
+  (*p)->Process(std::move(e), 0, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].line, "slow");
+  EXPECT_EQ(
+      out[0].labels.ToString(),
+      R"({app="web", debug="true", env="prod", level="warn", replicas="3", stream="stdout"})");
+
+  // No pipeline in the spec: no key in the file.
+  EXPECT_FALSE(ParseConfigYaml(Get(BuildCollector(Opts("{}")), "ConfigMap",
+                                   "demo-collector-config")["data"]["config.yaml"])
+                   .contains("pipeline_stages"));
+}
+
+TEST(CollectorTest, PipelineChangeRollsThePods) {
+  auto hash = [](const std::string& spec) {
+    Json ds = Get(BuildCollector(Opts(spec)), "DaemonSet", "demo-collector");
+    return ds["spec"]["template"]["metadata"]["annotations"][kConfigHashAnnotation];
+  };
+  EXPECT_NE(hash("{}"), hash(R"({"collector": {"pipeline": [{"cri": {}}]}})"));
+  EXPECT_NE(hash(R"({"collector": {"pipeline": [{"cri": {}}]}})"),
+            hash(R"({"collector": {"pipeline": [{"docker": {}}]}})"));
 }
 
 TEST(CollectorTest, LeastPrivilegeClusterRbac) {
