@@ -12,6 +12,7 @@
 #include "collector/meta/label_selector.h"
 #include "collector/meta/pod_labels.h"
 #include "collector/meta/pod_metadata.h"
+#include "collector/pipeline/pipeline.h"
 #include "collector/positions/positions.h"
 #include "collector/ship/push_encoder.h"
 #include "collector/ship/sender.h"
@@ -35,7 +36,8 @@ std::chrono::milliseconds Millis(int64_t ns) {
 // was first seen, and the stream ids of the current batch.
 struct FamilyState {
   bool collect = true;
-  // Rendered label sets, one per stream kind (unknown, stdout, stderr).
+  // Label sets, one per stream kind (unknown, stdout, stderr), and as rendered.
+  LabelSet label_sets[3];
   std::string labels[3];
   uint64_t generation[3] = {~0ull, ~0ull, ~0ull};
   uint32_t stream_id[3] = {0, 0, 0};
@@ -55,6 +57,10 @@ struct Collector::Impl : public tail::EntrySink {
   // Reader thread state.
   std::unique_ptr<PushEncoder> encoder;
   std::unordered_map<const tail::Target*, FamilyState> families;
+  std::unique_ptr<Pipeline> pipeline;  // null: no stages
+  std::vector<Entry> pipeline_out;
+  std::map<std::string, std::unique_ptr<PushEncoder>> tenant_encoders;
+  uint64_t pipeline_bytes = 0;
   std::vector<std::string> removed_keys;  // families ended since the last batch
   bool starts_pending = false;            // start points recorded, not saved yet
 
@@ -169,6 +175,11 @@ struct Collector::Impl : public tail::EntrySink {
     to.assembler.max_entry_bytes = cfg.max_entry_size;
     tails = std::make_unique<tail::TailManager>(std::move(to), deps.clock, positions.get());
     encoder = std::make_unique<PushEncoder>(cfg.tenant, deps.clock);
+    if (cfg.pipeline_stages && !cfg.pipeline_stages.IsNull() && cfg.pipeline_stages.size() > 0) {
+      auto p = Pipeline::FromYaml(cfg.pipeline_stages);
+      if (!p.ok()) return p.status();
+      pipeline = std::move(*p);
+    }
     RegisterMetrics();
     return {};
   }
@@ -240,7 +251,10 @@ struct Collector::Impl : public tail::EntrySink {
     FamilyState& f = families[&target];
     LabelSet base;
     if (target.kind == tail::Target::Kind::kStatic) {
-      for (int k = 0; k < 3; ++k) f.labels[k] = target.labels.ToString();
+      for (int k = 0; k < 3; ++k) {
+        f.label_sets[k] = target.labels;
+        f.labels[k] = target.labels.ToString();
+      }
       return;
     }
     const tail::PodLogPath& p = target.pod;
@@ -261,9 +275,11 @@ struct Collector::Impl : public tail::EntrySink {
       f.collect = namespaces.empty() || namespaces.count(p.namespace_name) > 0;
     }
     ContainerRef ref{p.namespace_name, p.pod, p.container};
-    f.labels[0] = ContainerLabels(ref, "", info, label_rules).ToString();
-    f.labels[1] = ContainerLabels(ref, "stdout", info, label_rules).ToString();
-    f.labels[2] = ContainerLabels(ref, "stderr", info, label_rules).ToString();
+    const char* stream_names[3] = {"", "stdout", "stderr"};
+    for (int k = 0; k < 3; ++k) {
+      f.label_sets[k] = ContainerLabels(ref, stream_names[k], info, label_rules);
+      f.labels[k] = f.label_sets[k].ToString();
+    }
     LOG_INFO("component=tail op=add path={} collect={} labels={}", Quote(target.path), f.collect,
              Quote(f.labels[1]));
   }
@@ -278,6 +294,15 @@ struct Collector::Impl : public tail::EntrySink {
     if (!f.collect) {
       entries_skipped.fetch_add(1, std::memory_order_relaxed);
       encoder->AddPosition(e.position);
+    } else if (pipeline != nullptr) {
+      Entry in;
+      in.timestamp_ns = e.timestamp_ns;
+      in.line.assign(e.line);
+      in.labels = f.label_sets[static_cast<int>(e.stream)];
+      in.position = e.position;
+      pipeline_out.clear();
+      pipeline->Process(std::move(in), deps.clock->NowNanos(), &pipeline_out);
+      AppendProcessed();
     } else {
       const int k = static_cast<int>(e.stream);
       if (f.generation[k] != encoder->generation()) {
@@ -295,9 +320,37 @@ struct Collector::Impl : public tail::EntrySink {
     removed_keys.push_back(target.path);
   }
 
+  // Appends what the pipeline let through. Entries for other tenants go to
+  // their own encoders; positions always go to the default encoder, whose
+  // batch is queued last (FlushBatch), so a position is committed only after
+  // every entry before it, whatever its tenant, was acknowledged.
+  void AppendProcessed() {
+    for (Entry& out : pipeline_out) {
+      PushEncoder* enc = encoder.get();
+      if (!out.tenant.empty() && out.tenant != cfg.tenant) {
+        auto& slot = tenant_encoders[out.tenant];
+        if (slot == nullptr) slot = std::make_unique<PushEncoder>(out.tenant, deps.clock);
+        enc = slot.get();
+      }
+      const uint32_t id = enc->StreamId(out.labels.ToString());
+      enc->Append(id, out.timestamp_ns, out.line, out.structured_metadata);
+      encoder->AddPosition(out.position);
+      pipeline_bytes += out.line.size();
+    }
+    pipeline_out.clear();
+    if (pipeline_bytes >= cfg.batch_size) {
+      pipeline_bytes = 0;
+      FlushBatch();
+    }
+  }
+
   // Hands the current batch to the Sender, waiting for room (reading stops
   // meanwhile: the files are the buffer).
   void FlushBatch(bool final = false) {
+    for (auto& [tenant, enc] : tenant_encoders) {
+      if (BatchPtr tb = enc->Finish(); tb != nullptr) EnqueueBatch(std::move(tb), final);
+    }
+    pipeline_bytes = 0;
     BatchPtr b = encoder->Finish();
     if (b == nullptr) {
       if (removed_keys.empty()) return;
@@ -311,16 +364,22 @@ struct Collector::Impl : public tail::EntrySink {
       removals[b.get()] = std::move(removed_keys);
       removed_keys.clear();
     }
-    if (final) {
-      if (sender->Enqueue(b, std::chrono::milliseconds(1000))) return;
+    const Batch* key = b.get();
+    if (!EnqueueBatch(std::move(b), final)) {
+      std::lock_guard<std::mutex> l(ack_mu);
+      removals.erase(key);
     }
+  }
+
+  // Waits for room in the Sender's queue, as long as the collector is not
+  // stopping (a final batch gets a second). False: not queued; its lines
+  // are read again at the next start.
+  bool EnqueueBatch(BatchPtr b, bool final) {
+    if (final && sender->Enqueue(b, std::chrono::milliseconds(1000))) return true;
     while (!stopping.load()) {
-      if (sender->Enqueue(b, std::chrono::milliseconds(200))) return;
+      if (sender->Enqueue(b, std::chrono::milliseconds(200))) return true;
     }
-    // Stopping with the queue full: this batch is not sent; its lines are
-    // read again at the next start.
-    std::lock_guard<std::mutex> l(ack_mu);
-    removals.erase(b.get());
+    return false;
   }
 
   void ReaderLoop() {
@@ -338,6 +397,11 @@ struct Collector::Impl : public tail::EntrySink {
     SavePositions();  // the start points of the families found at start
     while (!stopping.load()) {
       auto r = tails->ReadRound(budget, this);
+      if (pipeline != nullptr) {
+        // multiline's max_wait_time: blocks waiting too long go out.
+        pipeline->Flush(deps.clock->NowNanos(), false, &pipeline_out);
+        AppendProcessed();
+      }
       if (starts_pending) {
         starts_pending = false;
         SavePositions();
@@ -355,6 +419,10 @@ struct Collector::Impl : public tail::EntrySink {
         }
         tails->Wait(Millis(std::max<int64_t>(wait_ns, 1'000'000)));
       }
+    }
+    if (pipeline != nullptr) {
+      pipeline->Flush(deps.clock->NowNanos(), true, &pipeline_out);
+      AppendProcessed();
     }
     FlushBatch(/*final=*/true);
   }

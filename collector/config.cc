@@ -38,8 +38,6 @@ Status DecodeStaticTargets(const YAML::Node& n, std::vector<StaticTarget>* out) 
         }
       } else if (key == "labels") {
         LOGSTACK_RETURN_IF_ERROR(DecodeLabels(kv.second, where + ".labels", &st.labels));
-      } else if (key == "pipeline_stages") {
-        st.pipeline_stages = YAML::Clone(kv.second);
       } else {
         return InvalidArgument(where + ": unknown key \"" + key + "\"");
       }

@@ -23,7 +23,6 @@ namespace logstack::collector {
 struct StaticTarget {
   std::vector<std::string> paths;  // glob(3) patterns
   std::map<std::string, std::string> labels;
-  YAML::Node pipeline_stages;  // stages for this target only (optional)
 };
 
 struct JournalConfig {

@@ -269,3 +269,73 @@ TEST_F(DeliveryTest, CorruptPositionsFileIsReportedAndNothingIsDuplicated) {
 
 }  // namespace
 }  // namespace logstack::collector
+
+namespace logstack::collector {
+namespace {
+
+// Promtail-shaped stages from the config file: parse JSON, make `level` a
+// label, drop the debug lines.
+TEST_F(DeliveryTest, PipelineStagesFromTheConfigFile) {
+  const std::string dir = pods_dir_ + "/shop_api-0_uid-p/api";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir + "/0.log");
+    f << "2026-12-06T10:00:00.000000001Z stdout F {\"level\":\"info\",\"msg\":\"one\"}\n"
+      << "2026-12-06T10:00:00.000000002Z stdout F {\"level\":\"debug\",\"msg\":\"two\"}\n"
+      << "2026-12-06T10:00:00.000000003Z stderr F {\"level\":\"error\",\"msg\":\"three\"}\n";
+  }
+  const std::string config = dir_->Join("collector/config.yaml");
+  {
+    std::ofstream f(config);
+    f << "pipeline_stages:\n"
+         "  - json:\n"
+         "      expressions:\n"
+         "        level: level\n"
+         "        msg: msg\n"
+         "  - labels:\n"
+         "      level:\n"
+         "  - drop:\n"
+         "      source: level\n"
+         "      value: debug\n"
+         "  - output:\n"
+         "      source: msg\n";
+  }
+  start_ns_ = 1'796'551'200'000'000'000;  // 2026-12-06T10:00:00Z
+  StartCollector({"--config=" + config});
+  std::vector<QueriedEntry> got;
+  ASSERT_TRUE(testutil::Eventually([&] {
+    got = All(R"({namespace="shop", pod="api-0"})");
+    return got.size() >= 2;
+  }, std::chrono::seconds(30))) << collector_->StderrTail();
+  ASSERT_EQ(got.size(), 2u);
+  std::map<std::string, std::string> by_line;
+  for (const auto& e : got) {
+    std::map<std::string, std::string> l(e.labels.begin(), e.labels.end());
+    by_line[e.line] = l["level"];
+  }
+  EXPECT_EQ(by_line["one"], "info");
+  EXPECT_EQ(by_line["three"], "error");
+}
+
+TEST_F(DeliveryTest, AnUnknownStageStopsTheStartWithItsName) {
+  const std::string config = dir_->Join("collector/config.yaml");
+  {
+    std::ofstream f(config);
+    f << "pipeline_stages:\n  - jsonn: {}\n";
+  }
+  LogstoreOptions o;
+  o.binary = std::string(std::getenv("LOGSTACK_BIN_DIR")) + "/logstack-collector";
+  o.data_dir = dir_->Join("collector");
+  o.pass_data_dir = false;
+  o.log_name = "collector.stderr";
+  o.flags = CollectorFlags();
+  o.flags.push_back("--config=" + config);
+  o.ready_timeout = std::chrono::milliseconds(5000);
+  auto c = LogstoreProcess::Start(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("unknown stage \"jsonn\""), std::string::npos)
+      << c.status().message();
+}
+
+}  // namespace
+}  // namespace logstack::collector
