@@ -220,9 +220,15 @@ void FileTailer::OpenMissedGzipSiblings() {
     return std::none_of(gzs.begin(), gzs.end(), [&](const Sibling& g) { return g.path == name; });
   });
   for (const Sibling& g : gzs) {
-    if (!gzip_seen_.insert(g.path).second) continue;
+    if (gzip_seen_.count(g.path) != 0) continue;
+    // While the uncompressed file is still there, the .gz may be half
+    // written (gzip(1) writes in place; kubelet renames, then deletes): the
+    // uncompressed one is read instead, as a plain sibling.
+    if (::access(g.path.substr(0, g.path.size() - 3).c_str(), F_OK) == 0) continue;
     std::optional<GzipHead> head = ReadGzipHead(g.path);
-    if (!head || IsKnownContent(*head)) continue;
+    if (!head) continue;  // unreadable for now: looked at again next time
+    gzip_seen_.insert(g.path);
+    if (IsKnownContent(*head)) continue;
     if (OpenGzip(g, 0, g.dev, g.ino, head->Fingerprint())) {
       Add(stats_->missed_rotations_recovered);
       LOG_WARN("component=tail op=rotate path={} recovered_compressed={}", Quote(path_),
@@ -338,7 +344,7 @@ void FileTailer::Start(const positions::StartPoint& start) {
 void FileTailer::Resume(const positions::Record& rec) {
   std::vector<Sibling> cands = ListSiblings(false);
   const std::vector<Sibling> gzs = ListSiblings(true);
-  for (const Sibling& g : gzs) gzip_seen_.insert(g.path);
+  for (const Sibling& g : gzs) gzip_seen_.insert(g.path);  // older, or handled below
   struct stat st;
   if (::stat(path_.c_str(), &st) == 0) {
     Sibling self;
@@ -388,6 +394,7 @@ void FileTailer::Resume(const positions::Record& rec) {
   const positions::Fingerprint& fp = rec.fingerprint;
   bool found = false;
   for (const Sibling& g : gzs) {
+    if (::access(g.path.substr(0, g.path.size() - 3).c_str(), F_OK) == 0) continue;
     std::optional<GzipHead> head = ReadGzipHead(g.path);
     if (!head) continue;
     if (!found) {
