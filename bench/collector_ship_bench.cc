@@ -22,6 +22,7 @@
 // Finish, the request's bytes before and after snappy, and snappy alone over
 // the same lines (the floor under Finish).
 
+#include <snappy.h>
 #include <time.h>
 
 #include <algorithm>
@@ -30,8 +31,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <snappy.h>
 
 #include "bench/bench_util.h"
 #include "collector/ship/push_encoder.h"
@@ -65,10 +64,10 @@ struct Corpus {
 
 Corpus MakeCorpus(size_t count, size_t len) {
   static const char* kLevels[] = {"info", "info", "info", "debug", "warn", "error"};
-  static const char* kMsgs[] = {"request served", "cache miss", "order created",
+  static const char* kMsgs[] = {"request served",  "cache miss",   "order created",
                                 "upstream failed", "client error", "retrying"};
-  static const char* kPaths[] = {"/api/cart", "/api/orders", "/healthz", "/api/checkout",
-                                 "/api/users", "/metrics"};
+  static const char* kPaths[] = {"/api/cart",     "/api/orders", "/healthz",
+                                 "/api/checkout", "/api/users",  "/metrics"};
   static const char* kUsers[] = {"alice", "bob", "carol", "dave", "erin", "frank"};
   std::mt19937_64 rng(7);
   Corpus c;
@@ -81,9 +80,9 @@ Corpus MakeCorpus(size_t count, size_t len) {
         "ts=2026-03-01T12:%02d:%02d.%06dZ level=%s msg=\"%s\" path=%s/%u status=%d "
         "dur_ms=%u user=%s req=%016llx trace=%08x pad=",
         static_cast<int>(rng() % 60), static_cast<int>(rng() % 60),
-        static_cast<int>(rng() % 1000000), kLevels[rng() % 6], kMsgs[rng() % 6],
-        kPaths[rng() % 6], static_cast<unsigned>(rng() % 100000),
-        rng() % 10 == 0 ? 500 : 200, static_cast<unsigned>(rng() % 2000), kUsers[rng() % 6],
+        static_cast<int>(rng() % 1000000), kLevels[rng() % 6], kMsgs[rng() % 6], kPaths[rng() % 6],
+        static_cast<unsigned>(rng() % 100000), rng() % 10 == 0 ? 500 : 200,
+        static_cast<unsigned>(rng() % 2000), kUsers[rng() % 6],
         static_cast<unsigned long long>(rng()), static_cast<unsigned>(rng()));
     std::string l(line, static_cast<size_t>(std::max(n, 0)));
     while (l.size() < len) l.push_back(static_cast<char>('a' + rng() % 26));
@@ -155,7 +154,8 @@ double SnappyOnlyNsPerLine(const Options& o, const Corpus& corpus) {
   for (uint64_t rep = 0; rep < o.reps; ++rep) {
     const double start = ThreadCpuSeconds();
     size_t n = 0;
-    for (uint64_t b = 0; b < batches; ++b) snappy::RawCompress(raw.data(), raw.size(), out.data(), &n);
+    for (uint64_t b = 0; b < batches; ++b)
+      snappy::RawCompress(raw.data(), raw.size(), out.data(), &n);
     const double secs = ThreadCpuSeconds() - start;
     if (rep == 0 || secs < best) best = secs;
   }
@@ -191,10 +191,14 @@ int Main(int argc, char** argv) {
   }
   std::vector<std::string> labels;
   for (uint64_t s = 0; s < o.streams; ++s) {
-    labels.push_back("{app=\"app-" + std::to_string(s % 17) + "\", container=\"main\", "
-                     "job=\"ns-" + std::to_string(s % 7) + "/app-" + std::to_string(s % 17) +
-                     "\", namespace=\"ns-" + std::to_string(s % 7) + "\", node_name=\"node-1\", "
-                     "pod=\"app-" + std::to_string(s) + "-7c9f8d6b5-x2k4q\", stream=\"stdout\"}");
+    labels.push_back("{app=\"app-" + std::to_string(s % 17) +
+                     "\", container=\"main\", "
+                     "job=\"ns-" +
+                     std::to_string(s % 7) + "/app-" + std::to_string(s % 17) +
+                     "\", namespace=\"ns-" + std::to_string(s % 7) +
+                     "\", node_name=\"node-1\", "
+                     "pod=\"app-" +
+                     std::to_string(s) + "-7c9f8d6b5-x2k4q\", stream=\"stdout\"}");
   }
   const Corpus corpus = MakeCorpus(std::min<uint64_t>(o.lines, 200'000), o.line_bytes);
 

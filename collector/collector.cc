@@ -150,6 +150,10 @@ struct Collector::Impl : public tail::EntrySink {
     so.backoff.min = std::chrono::nanoseconds(cfg.min_backoff_ns);
     so.backoff.max = std::chrono::nanoseconds(cfg.max_backoff_ns);
     so.max_queue_bytes = cfg.max_buffer_bytes;
+    // Besides Loki's retryable answers, 401, 403 and 404 are retried: they
+    // mean a wrong URL or credentials, which an operator fixes, and dropping
+    // the batches meanwhile would lose every line of the node.
+    so.retry_statuses = {408, 429, 401, 403, 404};
     auto s = Sender::Create(std::move(so), deps.clock, deps.registry,
                             [this](BatchPtr b, const AckInfo& info) { OnAck(std::move(b), info); });
     if (!s.ok()) return s.status();

@@ -66,7 +66,7 @@ struct CollectorConfig {
   // Batching and delivery.
   uint64_t batch_size = 1 << 20;
   int64_t batch_wait_ns = 1'000'000'000;
-  uint64_t max_buffer_bytes = 8 << 20;
+  uint64_t max_buffer_bytes = 4 << 20;
   int64_t min_backoff_ns = 500'000'000;
   int64_t max_backoff_ns = 300'000'000'000;
   int64_t request_timeout_ns = 30'000'000'000;

@@ -162,9 +162,9 @@ struct HttpClient::Impl {
   struct Resolution {
     std::mutex mu;
     std::condition_variable cv;
-    bool done = false;      // GUARDED_BY(mu)
-    bool abandon = false;   // GUARDED_BY(mu): Cancel() was called
-    beast::error_code ec;   // GUARDED_BY(mu)
+    bool done = false;                     // GUARDED_BY(mu)
+    bool abandon = false;                  // GUARDED_BY(mu): Cancel() was called
+    beast::error_code ec;                  // GUARDED_BY(mu)
     std::vector<tcp::endpoint> endpoints;  // GUARDED_BY(mu)
   };
 
@@ -312,8 +312,7 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions opts)
     impl->ssl_ctx.emplace(ssl::context::tls_client);
     ssl::context& ctx = *impl->ssl_ctx;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1,
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                     ec);
     if (t.ca_file.empty()) {
       ctx.set_default_verify_paths(ec);
@@ -333,14 +332,14 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions opts)
     }
     ctx.set_verify_mode(t.insecure_skip_verify ? ssl::verify_none : ssl::verify_peer, ec);
   }
-  return std::unique_ptr<HttpClient>(new HttpClient(std::move(opts), std::move(url), std::move(impl)));
+  return std::unique_ptr<HttpClient>(
+      new HttpClient(std::move(opts), std::move(url), std::move(impl)));
 }
 
 HttpClient::HttpClient(HttpClientOptions opts, ParsedUrl url, std::unique_ptr<Impl> impl)
     : opts_(std::move(opts)), url_(std::move(url)), impl_(std::move(impl)) {
   std::string user = opts_.basic_auth_username.empty() ? url_.username : opts_.basic_auth_username;
-  std::string pass =
-      opts_.basic_auth_username.empty() ? url_.password : opts_.basic_auth_password;
+  std::string pass = opts_.basic_auth_username.empty() ? url_.password : opts_.basic_auth_password;
   if (!user.empty()) {
     authorization_ = "Basic " + Base64(user + ":" + pass);
   } else if (!opts_.bearer_token.empty()) {
@@ -359,9 +358,8 @@ Status HttpClient::Connect(Deadline deadline) {
   LOGSTACK_ASSIGN_OR_RETURN(auto endpoints, io.Resolve(url_.host, url_.port, deadline));
   const std::string where = url_.host + ":" + std::to_string(url_.port);
   io.tcp.emplace(io.ioc);
-  beast::error_code ec = io.Run(deadline, [&](auto handler) {
-    io.tcp->async_connect(endpoints, std::move(handler));
-  });
+  beast::error_code ec =
+      io.Run(deadline, [&](auto handler) { io.tcp->async_connect(endpoints, std::move(handler)); });
   if (ec) {
     Status s = io.FromError("connect " + where, ec);
     io.CloseStream();
@@ -413,7 +411,8 @@ StatusOr<HttpResponse> HttpClient::Post(std::string_view content_type, std::stri
   head.append("\r\nContent-Length: ").append(std::to_string(body.size()));
   if (!authorization_.empty()) head.append("\r\nAuthorization: ").append(authorization_);
   for (const HttpHeaders* list : {&opts_.headers, &headers}) {
-    for (const auto& [name, value] : *list) head.append("\r\n").append(name).append(": ").append(value);
+    for (const auto& [name, value] : *list)
+      head.append("\r\n").append(name).append(": ").append(value);
   }
   head.append("\r\n\r\n");
 
@@ -487,8 +486,8 @@ StatusOr<HttpResponse> HttpClient::PostOnce(std::string_view head, std::string_v
     });
     if (ec == bhttp::error::need_buffer) ec = {};
     size_t got = sizeof(chunk) - res.body().size;
-    size_t keep = std::min(got, opts_.max_response_body - std::min(out.body.size(),
-                                                                   opts_.max_response_body));
+    size_t keep =
+        std::min(got, opts_.max_response_body - std::min(out.body.size(), opts_.max_response_body));
     out.body.append(chunk, keep);
     if (keep < got) out.body_truncated = true;
     if (ec == bhttp::error::body_limit) {

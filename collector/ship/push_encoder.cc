@@ -31,9 +31,7 @@ constexpr int64_t kNanosPerSecond = 1'000'000'000;
 constexpr size_t kRecordHeader = sizeof(uint64_t) + sizeof(uint32_t);
 
 // A string field as libprotobuf writes it: nothing when empty.
-inline size_t StringFieldSize(size_t len) {
-  return len == 0 ? 0 : wire::LengthDelimitedSize(len);
-}
+inline size_t StringFieldSize(size_t len) { return len == 0 ? 0 : wire::LengthDelimitedSize(len); }
 inline char* WriteStringField(char* p, uint32_t field, std::string_view s) {
   return s.empty() ? p : wire::WriteBytesField(p, field, s);
 }
@@ -57,6 +55,14 @@ char* PushEncoder::Buffer::Extend(size_t n) {
   char* p = data_.get() + size_;
   size_ += n;
   return p;
+}
+
+void PushEncoder::Buffer::Trim(size_t keep) {
+  if (capacity_ > keep && size_ < capacity_ / 4) {
+    data_.reset();
+    capacity_ = 0;
+    size_ = 0;
+  }
 }
 
 PushEncoder::PushEncoder(std::string tenant, const Clock* clock)
@@ -218,6 +224,10 @@ BatchPtr PushEncoder::Finish() {
   batch->finished_mono_ns = clock_->MonotonicNanos();
 
   // The next batch.
+  constexpr size_t kKeepBytes = 1 << 20;
+  arena_.Trim(kKeepBytes);
+  raw_.Trim(kKeepBytes);
+  compressed_.Trim(kKeepBytes);
   streams_.clear();
   stream_ids_.clear();
   last_stream_ = 0;

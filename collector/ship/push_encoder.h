@@ -26,9 +26,11 @@
 // all streams share, each entry linked to the stream's next one; Finish()
 // writes the PushRequest by walking each stream's chain, then compresses it.
 // The arena and the scratch buffers keep their memory from batch to batch
-// (amortised growth, up to the largest batch made), so a steady stream of
-// batches allocates only each batch's body, its stream table and its
-// positions.
+// (amortised growth), so a steady stream of batches allocates only each
+// batch's body, its stream table and its positions. A buffer is let go when
+// it holds more than 1 MiB and the batch just made used less than a quarter
+// of it (after an unusually large batch, or when batches shrink because
+// traffic is low), so memory follows the batches actually made.
 //
 // Lifecycle: StreamId/Append/AddPosition build the current batch; Finish()
 // hands it out as a Batch and starts the next one. Stream ids are valid only
@@ -123,6 +125,9 @@ class PushEncoder {
     // Returns room for n more bytes at the end, which the caller fills.
     char* Extend(size_t n);
     void Clear() { size_ = 0; }
+    // Frees the memory when more than `keep` bytes of it are held and less
+    // than a quarter was used since the last Clear().
+    void Trim(size_t keep);
     char* data() { return data_.get(); }
     const char* data() const { return data_.get(); }
     size_t size() const { return size_; }
@@ -167,7 +172,7 @@ class PushEncoder {
   Buffer arena_;
   std::vector<SourcePosition> positions_;
   std::unordered_map<uint64_t, uint32_t> position_index_;  // source -> positions_ index
-  uint32_t last_position_ = 0;  // positions_ index most recently updated
+  uint32_t last_position_ = 0;                             // positions_ index most recently updated
   uint64_t lines_ = 0;
   uint64_t line_bytes_ = 0;
   uint64_t raw_bytes_ = 0;

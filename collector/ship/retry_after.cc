@@ -74,8 +74,8 @@ bool IsShortDay(std::string_view d) {
          d == "Sun";
 }
 bool IsLongDay(std::string_view d) {
-  return d == "Monday" || d == "Tuesday" || d == "Wednesday" || d == "Thursday" ||
-         d == "Friday" || d == "Saturday" || d == "Sunday";
+  return d == "Monday" || d == "Tuesday" || d == "Wednesday" || d == "Thursday" || d == "Friday" ||
+         d == "Saturday" || d == "Sunday";
 }
 
 bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -91,8 +91,8 @@ int DaysInMonth(int y, int m) {
 int64_t DaysFromCivil(int y, int m, int d) {
   const int64_t year = m <= 2 ? y - 1 : y;
   const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;                         // [0, 399]
-  const int64_t month_from_march = m > 2 ? m - 3 : m + 9;               // [0, 11]
+  const int64_t year_of_era = year - era * 400;                          // [0, 399]
+  const int64_t month_from_march = m > 2 ? m - 3 : m + 9;                // [0, 11]
   const int64_t day_of_year = (153 * month_from_march + 2) / 5 + d - 1;  // [0, 365]
   const int64_t day_of_era =
       year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // [0, 146096]

@@ -41,9 +41,9 @@ struct Sender::Metrics {
                                    "Entries in batches the store accepted.")),
         sent_bytes(r->GetCounter("logstack_collector_sent_bytes_total",
                                  "Line bytes in batches the store accepted.")),
-        sent_compressed_bytes(
-            r->GetCounter("logstack_collector_sent_compressed_bytes_total",
-                          "Push bodies (protobuf, snappy-compressed) the store accepted, in bytes.")),
+        sent_compressed_bytes(r->GetCounter(
+            "logstack_collector_sent_compressed_bytes_total",
+            "Push bodies (protobuf, snappy-compressed) the store accepted, in bytes.")),
         request_duration(r->GetHistogram("logstack_collector_request_duration_seconds",
                                          "Time of one push request, from sending to the answer.",
                                          metrics::ExponentialBuckets(0.005, 2, 12))),
@@ -71,11 +71,14 @@ StatusOr<std::unique_ptr<Sender>> Sender::Create(SenderOptions opts, const Clock
   if (opts.backoff.min.count() <= 0 || opts.backoff.min > opts.backoff.max) {
     return InvalidArgument("backoff: min must be positive and not above max");
   }
+  if (!on_ack) return InvalidArgument("the sender needs an on_ack callback");
   if (opts.max_queue_batches == 0 || opts.max_queue_bytes == 0) {
     return InvalidArgument("the send queue needs room for at least one batch");
   }
-  if (opts.clock_poll_interval.count() <= 0) opts.clock_poll_interval = std::chrono::milliseconds(1);
-  if (opts.jitter_seed == 0) opts.jitter_seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  if (opts.clock_poll_interval.count() <= 0)
+    opts.clock_poll_interval = std::chrono::milliseconds(1);
+  if (opts.jitter_seed == 0)
+    opts.jitter_seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   LOGSTACK_ASSIGN_OR_RETURN(auto client, HttpClient::Create(opts.http));
   std::unique_ptr<Sender> sender(
       new Sender(std::move(opts), clock, registry, std::move(on_ack), std::move(client)));
@@ -115,9 +118,7 @@ bool Sender::HasRoom(size_t bytes) const {
 
 bool Sender::TryEnqueue(BatchPtr& batch) { return Enqueue(batch, std::chrono::milliseconds(0)); }
 
-bool Sender::Enqueue(BatchPtr& batch) {
-  return Enqueue(batch, std::chrono::milliseconds::max());
-}
+bool Sender::Enqueue(BatchPtr& batch) { return Enqueue(batch, std::chrono::milliseconds::max()); }
 
 bool Sender::Enqueue(BatchPtr& batch, std::chrono::milliseconds max_wait) {
   if (batch == nullptr) return true;
@@ -157,12 +158,11 @@ void Sender::Run() {
       done = std::move(queue_.front());  // the slot stays (and counts) until acknowledged
     }
     const size_t bytes = BatchBytes(*done);
-    const int64_t created = done->created_mono_ns;
-    on_ack_(std::move(done), info);
-    if (created != 0) {
-      metrics_->batch_latency.Observe(static_cast<double>(clock_->MonotonicNanos() - created) /
-                                      1e9);
+    if (done->created_mono_ns != 0) {
+      metrics_->batch_latency.Observe(
+          static_cast<double>(clock_->MonotonicNanos() - done->created_mono_ns) / 1e9);
     }
+    on_ack_(std::move(done), info);
     std::lock_guard<std::mutex> lock(mu_);
     queue_.pop_front();
     queued_bytes_ -= bytes;
@@ -182,8 +182,8 @@ bool Sender::IsRetryable(int status) const {
 Sender::Outcome Sender::Deliver(const Batch& batch, AckInfo* info) {
   if (batch.lines == 0) return Outcome::kDone;
   if (!CanBeHeaderValue(batch.tenant)) {
-    CountRefusal(batch, "invalid_tenant", "the tenant " + Quote(batch.tenant) +
-                                              " cannot be sent as X-Scope-OrgID");
+    CountRefusal(batch, "invalid_tenant",
+                 "the tenant " + Quote(batch.tenant) + " cannot be sent as X-Scope-OrgID");
     return Outcome::kDone;
   }
   HttpHeaders headers;
@@ -198,8 +198,7 @@ Sender::Outcome Sender::Deliver(const Batch& batch, AckInfo* info) {
     const int64_t start = clock_->MonotonicNanos();
     auto res = client_->Post(kProtoContentType, batch.body, headers,
                              std::chrono::steady_clock::now() + opts_.request_timeout);
-    metrics_->request_duration.Observe(static_cast<double>(clock_->MonotonicNanos() - start) /
-                                       1e9);
+    metrics_->request_duration.Observe(static_cast<double>(clock_->MonotonicNanos() - start) / 1e9);
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.requests;
@@ -234,8 +233,8 @@ Sender::Outcome Sender::Deliver(const Batch& batch, AckInfo* info) {
       } else {
         wait = backoff_.Next();
       }
-      CountRetry(std::to_string(res->status), "HTTP " + std::to_string(res->status) + ": " +
-                                                  Shorten(res->body));
+      CountRetry(std::to_string(res->status),
+                 "HTTP " + std::to_string(res->status) + ": " + Shorten(res->body));
     } else {
       info->status = res->status;
       info->message = res->body;
@@ -291,9 +290,10 @@ void Sender::CountRefusal(const Batch& batch, const std::string& reason,
   }
   const int64_t now = clock_->MonotonicNanos();
   if (now >= next_reject_log_ns_) {
-    LOG_WARN("component=ship op=push outcome=refused reason={} tenant={} lines={} suppressed={} "
-             "err={}",
-             reason, Quote(batch.tenant), batch.lines, rejects_not_logged_, Quote(detail));
+    LOG_WARN(
+        "component=ship op=push outcome=refused reason={} tenant={} lines={} suppressed={} "
+        "err={}",
+        reason, Quote(batch.tenant), batch.lines, rejects_not_logged_, Quote(detail));
     rejects_not_logged_ = 0;
     next_reject_log_ns_ = SaturatingAdd(now, opts_.log_interval.count() * 1'000'000);
   } else {

@@ -94,8 +94,9 @@ struct SenderOptions {
   std::vector<int> retry_statuses = {408, 429};
   // The queue's bounds, the batch being sent included. Bytes are the
   // compressed bodies plus the positions.
-  size_t max_queue_bytes = 8 << 20;
-  size_t max_queue_batches = 16;
+  // A 1 MiB batch of typical log lines compresses to about 1/3 MiB.
+  size_t max_queue_bytes = 4 << 20;
+  size_t max_queue_batches = 8;
   // How often a backoff wait or Stop()'s drain looks at the Clock again.
   std::chrono::milliseconds clock_poll_interval{100};
   // At most one log line per interval about refused batches, and one about
@@ -126,7 +127,7 @@ class Sender {
     uint64_t acked_batches = 0;  // every batch done: sent, refused or empty
     uint64_t requests = 0;       // POSTs, retries included
     uint64_t retries = 0;
-    std::map<std::string, uint64_t> retries_by_reason;  // "network", "503", "429", ...
+    std::map<std::string, uint64_t> retries_by_reason;          // "network", "503", "429", ...
     std::map<std::string, uint64_t> dropped_batches_by_reason;  // "400", "invalid_tenant", ...
     uint64_t dropped_lines = 0;
     size_t queued_batches = 0;  // the batch being sent included

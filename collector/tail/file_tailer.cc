@@ -65,7 +65,48 @@ bool FingerprintMatches(int fd, const positions::Fingerprint& fp) {
          crc32c::Value(std::string_view(buf, fp.len)) == fp.crc;
 }
 
+// The fingerprint of an open file: CRC-32C of its first bytes, as many as
+// kFingerprintBytes or its size.
+positions::Fingerprint FileFingerprint(int fd) {
+  char buf[positions::kFingerprintBytes];
+  const ssize_t got = PreadFull(fd, buf, sizeof(buf), 0);
+  if (got <= 0) return {};
+  return {static_cast<uint32_t>(got), crc32c::Value(std::string_view(buf, static_cast<size_t>(got)))};
+}
+
+std::optional<positions::Fingerprint> PathFingerprint(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  positions::Fingerprint fp = FileFingerprint(fd);
+  ::close(fd);
+  return fp;
+}
+
 }  // namespace
+
+positions::Fingerprint FileTailer::GzipHead::Fingerprint() const {
+  return {static_cast<uint32_t>(bytes.size()), crc32c::Value(bytes)};
+}
+
+std::optional<FileTailer::GzipHead> FileTailer::ReadGzipHead(const std::string& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return std::nullopt;
+  GzipHead head;
+  head.bytes.resize(positions::kFingerprintBytes);
+  int got = 0;
+  while (got < static_cast<int>(head.bytes.size())) {
+    const int r = gzread(gz, head.bytes.data() + got, static_cast<unsigned>(head.bytes.size()) - got);
+    if (r < 0) {
+      gzclose(gz);
+      return std::nullopt;
+    }
+    if (r == 0) break;
+    got += r;
+  }
+  gzclose(gz);
+  head.bytes.resize(static_cast<size_t>(got));
+  return head;
+}
 
 struct FileTailer::File {
   int fd = -1;
@@ -150,7 +191,49 @@ bool FileTailer::IsSeen(uint64_t dev, uint64_t ino) const {
 
 void FileTailer::IgnoreExistingSiblings() {
   for (const Sibling& s : ListSiblings(false)) {
-    if (!IsSeen(s.dev, s.ino)) seen_.push_back({s.dev, s.ino});
+    if (IsSeen(s.dev, s.ino)) continue;
+    seen_.push_back({s.dev, s.ino});
+    // Kubelet will compress it: its .gz must be known as old too.
+    if (std::optional<positions::Fingerprint> fp = PathFingerprint(s.path)) RememberContent(*fp);
+  }
+  for (const Sibling& g : ListSiblings(true)) gzip_seen_.insert(g.path);
+}
+
+void FileTailer::RememberContent(const positions::Fingerprint& fp) {
+  known_content_.push_back(fp);
+  while (known_content_.size() > kKnownContent) known_content_.pop_front();
+}
+
+bool FileTailer::IsKnownContent(const GzipHead& head) const {
+  const positions::Fingerprint fp = head.Fingerprint();
+  if (std::find(known_content_.begin(), known_content_.end(), fp) != known_content_.end()) {
+    return true;
+  }
+  return std::any_of(files_.begin(), files_.end(), [&](const std::unique_ptr<File>& f) {
+    return f->gz != nullptr ? f->fp == fp : FileFingerprint(f->fd) == fp;
+  });
+}
+
+void FileTailer::OpenMissedGzipSiblings() {
+  std::vector<Sibling> gzs = ListSiblings(true);
+  std::erase_if(gzip_seen_, [&](const std::string& name) {
+    return std::none_of(gzs.begin(), gzs.end(), [&](const Sibling& g) { return g.path == name; });
+  });
+  for (const Sibling& g : gzs) {
+    if (gzip_seen_.count(g.path) != 0) continue;
+    // While the uncompressed file is still there, the .gz may be half
+    // written (gzip(1) writes in place; kubelet renames, then deletes): the
+    // uncompressed one is read instead, as a plain sibling.
+    if (::access(g.path.substr(0, g.path.size() - 3).c_str(), F_OK) == 0) continue;
+    std::optional<GzipHead> head = ReadGzipHead(g.path);
+    if (!head) continue;  // unreadable for now: looked at again next time
+    gzip_seen_.insert(g.path);
+    if (IsKnownContent(*head)) continue;
+    if (OpenGzip(g, 0, g.dev, g.ino, head->Fingerprint())) {
+      Add(stats_->missed_rotations_recovered);
+      LOG_WARN("component=tail op=rotate path={} recovered_compressed={}", Quote(path_),
+               Quote(g.path));
+    }
   }
 }
 
@@ -205,27 +288,23 @@ bool FileTailer::OpenFile(const std::string& path, int64_t offset, const Sibling
   return true;
 }
 
-bool FileTailer::OpenGzip(const Sibling& sib, const positions::Record& rec) {
-  const positions::Fingerprint& fp = rec.fingerprint;
-  const int64_t offset = rec.offset;
+bool FileTailer::OpenGzip(const Sibling& sib, int64_t offset, uint64_t dev, uint64_t ino,
+                          const positions::Fingerprint& fp) {
   const int fd = ::open(sib.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      Add(stats_->files_lost);
+      Add(stats_->bytes_lost, static_cast<uint64_t>(sib.size));
+    }
+    return false;
+  }
   gzFile gz = gzdopen(fd, "rb");
   if (gz == nullptr) {
     ::close(fd);
     return false;
   }
   gzbuffer(gz, 128 * 1024);
-  char head[positions::kFingerprintBytes];
-  int got = 0;
-  while (got < static_cast<int>(fp.len)) {
-    const int r = gzread(gz, head + got, fp.len - got);
-    if (r <= 0) break;
-    got += r;
-  }
-  if (got != static_cast<int>(fp.len) ||
-      crc32c::Value(std::string_view(head, fp.len)) != fp.crc ||
-      gzseek(gz, offset, SEEK_SET) != offset) {
+  if (offset > 0 && gzseek(gz, offset, SEEK_SET) != offset) {
     gzclose(gz);
     return false;
   }
@@ -233,12 +312,11 @@ bool FileTailer::OpenGzip(const Sibling& sib, const positions::Record& rec) {
   f->fd = fd;
   f->gz = gz;
   f->name = sib.path;
-  // It stands for the saved file: positions keep naming that one.
-  f->dev = rec.dev;
-  f->ino = rec.ino;
+  f->dev = dev;
+  f->ino = ino;
   f->offset = offset;
   f->fp = fp;
-  f->source = sources_->Register({path_, rec.dev, rec.ino, fp});
+  f->source = sources_->Register({path_, dev, ino, fp});
   files_.push_back(std::move(f));
   Add(stats_->files_opened);
   Add(stats_->open_files, 1);
@@ -265,6 +343,8 @@ void FileTailer::Start(const positions::StartPoint& start) {
 
 void FileTailer::Resume(const positions::Record& rec) {
   std::vector<Sibling> cands = ListSiblings(false);
+  const std::vector<Sibling> gzs = ListSiblings(true);
+  for (const Sibling& g : gzs) gzip_seen_.insert(g.path);  // older, or handled below
   struct stat st;
   if (::stat(path_.c_str(), &st) == 0) {
     Sibling self;
@@ -289,7 +369,12 @@ void FileTailer::Resume(const positions::Record& rec) {
         f->offset = 0;
       }
       Add(stats_->resumed);
-      for (auto it = cands.begin(); it != match; ++it) seen_.push_back({it->dev, it->ino});
+      for (auto it = cands.begin(); it != match; ++it) {
+        seen_.push_back({it->dev, it->ino});
+        if (std::optional<positions::Fingerprint> fp = PathFingerprint(it->path)) {
+          RememberContent(*fp);
+        }
+      }
       for (auto it = match + 1; it != cands.end(); ++it) OpenFile(it->path, 0, &*it);
       return;
     }
@@ -303,17 +388,28 @@ void FileTailer::Resume(const positions::Record& rec) {
   Add(stats_->resume_file_missing);
   LOG_WARN("component=tail op=resume path={} error=saved_file_gone dev={} ino={} offset={}",
            Quote(path_), rec.dev, rec.ino, rec.offset);
-  // Every plain sibling left is newer than the saved file (which was rotated
-  // on and then compressed or deleted); a compressed copy of the saved file
-  // comes before them.
-  if (rec.fingerprint.len > 0) {
-    for (const Sibling& gz : ListSiblings(true)) {
-      if (OpenGzip(gz, rec)) {
-        LOG_INFO("component=tail op=resume path={} from={} offset={}", Quote(path_),
-                 Quote(gz.path), rec.offset);
-        Add(stats_->resumed_from_gzip);
-        break;
+  // The saved file was rotated on and then compressed or deleted, so every
+  // plain sibling left is newer. Its compressed copy, and the compressed
+  // files newer than it, come before them.
+  const positions::Fingerprint& fp = rec.fingerprint;
+  bool found = false;
+  for (const Sibling& g : gzs) {
+    if (::access(g.path.substr(0, g.path.size() - 3).c_str(), F_OK) == 0) continue;
+    std::optional<GzipHead> head = ReadGzipHead(g.path);
+    if (!head) continue;
+    if (!found) {
+      if (fp.len == 0 || head->bytes.size() < fp.len ||
+          crc32c::Value(std::string_view(head->bytes).substr(0, fp.len)) != fp.crc) {
+        continue;
       }
+      if (OpenGzip(g, rec.offset, rec.dev, rec.ino, fp)) {
+        found = true;
+        Add(stats_->resumed_from_gzip);
+        LOG_INFO("component=tail op=resume path={} from={} offset={}", Quote(path_),
+                 Quote(g.path), rec.offset);
+      }
+    } else if (!IsKnownContent(*head)) {
+      OpenGzip(g, 0, g.dev, g.ino, head->Fingerprint());
     }
   }
   for (const Sibling& c : cands) OpenFile(c.path, 0, &c);
@@ -336,6 +432,7 @@ void FileTailer::Refresh() {
     ::close(fd);
     return;
   }
+  OpenMissedGzipSiblings();
   std::vector<Sibling> sibs = ListSiblings(false);
   // Forget siblings that are gone: their inode numbers may be reused.
   std::erase_if(seen_, [&](const Seen& s) {
@@ -474,7 +571,12 @@ void FileTailer::FinishFront(LineSink* sink, uint64_t* lines) {
     carry_cut_ = false;
   }
   sources_->Release(f->source);
-  if (f->gz == nullptr) seen_.push_back({f->dev, f->ino});
+  if (f->gz == nullptr) {
+    seen_.push_back({f->dev, f->ino});
+    RememberContent(FileFingerprint(f->fd));
+  } else {
+    RememberContent(f->fp);
+  }
   files_.pop_front();
   Add(stats_->files_finished);
   Add(stats_->open_files, -1);

@@ -15,13 +15,21 @@
 // open. A file is finished -- closed, its last unterminated line handed on --
 // when it is at its end and either it has no name left (st_nlink == 0:
 // deleted or gzipped away) or the next file of the family has data (the
-// runtime has reopened its log, so it writes no more to the old one). If the
-// path rotated more than once since the last Refresh(), the files in between
-// are found among the path's rotated siblings: an uncompressed sibling
-// `<name>.<suffix>` whose inode the tailer never saw since it started is read,
-// oldest (by mtime, then name) first, before the file the path names now. A
-// sibling that vanished between being listed and being opened is counted as
-// lost (files_lost, bytes_lost = its size when listed).
+// runtime has reopened its log, so it writes no more to the old one).
+//
+// Rotations the tailer did not see (the path rotated more than once since the
+// last Refresh(), e.g. while the reader was held back): before the file the
+// path names now, the tailer reads, oldest first,
+//   - every `.gz` sibling that appeared since it last looked and whose
+//     decompressed first bytes (its fingerprint) match no file the tailer has
+//     read, skipped or holds open: a file it never saw, compressed before it
+//     could be opened;
+//   - every uncompressed sibling `<name>.<suffix>` whose inode the tailer
+//     never saw (by mtime, then name).
+// A sibling that vanishes between being listed and being opened is counted
+// as lost (files_lost, bytes_lost = its size when listed). Siblings named
+// `.tmp` (kubelet's half-written .gz) and other compressed formats are
+// never read.
 //
 // copytruncate: a file found shorter than the read offset was truncated: it
 // is read again from offset 0 (under a new source id) and counted
@@ -43,10 +51,17 @@
 //               the file is now shorter: truncated), then every newer sibling
 //               (by mtime, then name) and the path, from 0. Not found
 //               (resume_file_missing): the saved file was compressed or
-//               deleted, so every uncompressed sibling left is newer; first
-//               a `.gz` sibling whose decompressed first bytes match the
-//               fingerprint is read from the saved offset (resumed_from_gzip),
-//               then the uncompressed siblings and the path from 0.
+//               deleted, so every uncompressed sibling left is newer. A `.gz`
+//               sibling whose decompressed first bytes match the fingerprint
+//               is the saved file: it is read from the saved offset
+//               (resumed_from_gzip), then the `.gz` siblings newer than it
+//               (compressed while the collector was down), then the
+//               uncompressed siblings and the path, from 0.
+//
+// Positions of a file read from a `.gz` sibling name the file it stands for
+// (the saved dev/ino, or the .gz's own for a file never seen uncompressed)
+// with offsets into the decompressed bytes, and its fingerprint; a restart
+// finds it again by that fingerprint.
 //
 // Lines: blocks are read with pread() into the caller's buffer (shared by all
 // tailers, so memory does not grow with the number of files) and split at
@@ -66,6 +81,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -142,6 +158,11 @@ class FileTailer {
     uint64_t dev;
     uint64_t ino;
   };
+  // The first bytes of a .gz sibling, decompressed (at most kFingerprintBytes).
+  struct GzipHead {
+    std::string bytes;
+    positions::Fingerprint Fingerprint() const;
+  };
 
   // Rotated siblings: `<name>.<suffix>`; uncompressed ones or .gz ones.
   std::vector<Sibling> ListSiblings(bool gzip) const;
@@ -150,9 +171,17 @@ class FileTailer {
   // file as listed: if it is gone, or the name now holds another inode, it
   // counts as lost. Returns false when nothing was added.
   bool OpenFile(const std::string& path, int64_t offset, const Sibling* expect);
-  // Opens a compressed sibling if its decompressed first bytes match the
-  // record's fingerprint, reading from the record's offset.
-  bool OpenGzip(const Sibling& sib, const positions::Record& rec);
+  // Opens a compressed sibling and adds it at the end of files_, reading
+  // from `offset` (decompressed bytes); its positions name (dev, ino, fp).
+  bool OpenGzip(const Sibling& sib, int64_t offset, uint64_t dev, uint64_t ino,
+                const positions::Fingerprint& fp);
+  static std::optional<GzipHead> ReadGzipHead(const std::string& path);
+  // True if `head` is the start of a file the tailer knows (open, finished
+  // or skipped).
+  bool IsKnownContent(const GzipHead& head) const;
+  void RememberContent(const positions::Fingerprint& fp);
+  // Reads the .gz siblings not looked at yet that hold files never seen.
+  void OpenMissedGzipSiblings();
   void Resume(const positions::Record& rec);
   bool IsOpen(uint64_t dev, uint64_t ino) const;
   bool IsSeen(uint64_t dev, uint64_t ino) const;
@@ -178,6 +207,12 @@ class FileTailer {
 
   std::deque<std::unique_ptr<File>> files_;  // oldest first
   std::vector<Seen> seen_;  // siblings finished or ignored: never read (again)
+  // Fingerprints of the files finished or skipped (the last kKnownContent),
+  // to recognize them once compressed.
+  std::deque<positions::Fingerprint> known_content_;
+  static constexpr size_t kKnownContent = 64;
+  // .gz siblings already looked at, by name.
+  std::set<std::string> gzip_seen_;
   bool path_exists_ = false;
   bool has_more_ = false;
 

@@ -47,7 +47,6 @@ struct RecordedRequest {
     }
     return lines;
   }
-
 };
 
 class FakeLoki {
@@ -79,8 +78,8 @@ class FakeLoki {
           return;
         }
       }
-      http::Response res = a.status == 204 ? http::Response::Empty(204)
-                                           : http::Response::Text(a.status, a.body);
+      http::Response res =
+          a.status == 204 ? http::Response::Empty(204) : http::Response::Text(a.status, a.body);
       if (!a.retry_after.empty()) res.headers.push_back({"Retry-After", a.retry_after});
       r(std::move(res));
     });

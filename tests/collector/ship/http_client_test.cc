@@ -3,23 +3,22 @@
 
 #include "collector/ship/http_client.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <atomic>
 #include <fstream>
 #include <future>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/collector/ship/fake_loki.h"
 #include "tests/testutil/eventually.h"
@@ -109,8 +108,8 @@ TEST(HttpClientTest, Authorization) {
   basic.headers = {{"X-Extra", "1"}};
   ASSERT_TRUE(PostPush(*MakeClient(basic)).ok());
 
-  std::string in_url = "http://alice:s%3Acret@127.0.0.1:" + std::to_string(loki.port()) +
-                       "/loki/api/v1/push";
+  std::string in_url =
+      "http://alice:s%3Acret@127.0.0.1:" + std::to_string(loki.port()) + "/loki/api/v1/push";
   ASSERT_TRUE(PostPush(*MakeClient(in_url)).ok());
 
   HttpClientOptions bearer;

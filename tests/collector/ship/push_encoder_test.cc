@@ -4,16 +4,15 @@
 
 #include "collector/ship/push_encoder.h"
 
+#include <gmock/gmock.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <gtest/gtest.h>
 #include <snappy.h>
 
 #include <chrono>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <google/protobuf/unknown_field_set.h>
-#include <gtest/gtest.h>
 
 #include "logstore/push/proto_decoder.h"
 #include "push.pb.h"
@@ -143,9 +142,9 @@ void ExpectSameAsLibprotobuf(const std::vector<ExpectedStream>& streams, bool ut
     for (size_t i = 0; i < s.entries.size(); ++i) {
       const auto& pe = ps.entries(static_cast<int>(i));
       // In 128 bits: INT64_MIN's seconds times 1e9 is below INT64_MIN.
-      EXPECT_EQ(static_cast<__int128>(pe.timestamp().seconds()) * 1'000'000'000 +
-                    pe.timestamp().nanos(),
-                static_cast<__int128>(s.entries[i].ts_ns));
+      EXPECT_EQ(
+          static_cast<__int128>(pe.timestamp().seconds()) * 1'000'000'000 + pe.timestamp().nanos(),
+          static_cast<__int128>(s.entries[i].ts_ns));
       EXPECT_GE(pe.timestamp().nanos(), 0);
       EXPECT_EQ(pe.line(), s.entries[i].line);
       ASSERT_EQ(pe.structuredmetadata_size(), static_cast<int>(s.entries[i].metadata.size()));
@@ -191,8 +190,8 @@ TEST(PushEncoderTest, ManyStreamsInterleaved) {
     for (int i = 0; i < n; ++i) {
       std::string line(rng() % 300, 'x');
       for (char& c : line) c = static_cast<char>('a' + rng() % 26);
-      es.entries.push_back({1'700'000'000'000'000'000 + static_cast<int64_t>(rng() % 1'000'000'000'000),
-                            line, {}});
+      es.entries.push_back(
+          {1'700'000'000'000'000'000 + static_cast<int64_t>(rng() % 1'000'000'000'000), line, {}});
     }
     streams.push_back(std::move(es));
   }
@@ -245,9 +244,9 @@ TEST(PushEncoderTest, BinaryBytes) {
   for (int i = 0; i < 256; ++i) every_byte.push_back(static_cast<char>(i));
   std::string invalid_utf8 = "\xff\xfe\xc3\x28 \x00 NUL";
   invalid_utf8.push_back('\0');
-  ExpectSameAsLibprotobuf({{R"({app="bin"})",
-                            {{1, every_byte, {{"k", every_byte}}}, {2, invalid_utf8, {}}}}},
-                          /*utf8=*/false);
+  ExpectSameAsLibprotobuf(
+      {{R"({app="bin"})", {{1, every_byte, {{"k", every_byte}}}, {2, invalid_utf8, {}}}}},
+      /*utf8=*/false);
 }
 
 TEST(PushEncoderTest, StreamIdsLastOneBatch) {
@@ -344,6 +343,23 @@ TEST(PushEncoderTest, ReusesMemoryAcrossBatches) {
   EXPECT_GT(retained, 0u);
   for (int i = 0; i < 5; ++i) ASSERT_NE(fill(), nullptr);
   EXPECT_EQ(enc.retained_bytes(), retained);
+}
+
+TEST(PushEncoderTest, LetsGoOfMemoryAfterALargeBatch) {
+  FakeClock clock;
+  PushEncoder enc("", &clock);
+  std::string big(3 << 20, 'b');
+  enc.Append(enc.StreamId(R"({a="1"})"), 1, big);
+  ASSERT_NE(enc.Finish(), nullptr);
+  EXPECT_GT(enc.retained_bytes(), size_t{3} << 20);
+  enc.Append(enc.StreamId(R"({a="1"})"), 2, "small");
+  BatchPtr small = enc.Finish();
+  ASSERT_NE(small, nullptr);
+  EXPECT_LT(enc.retained_bytes(), size_t{1} << 20);
+  // And the next large one still works.
+  enc.Append(enc.StreamId(R"({a="1"})"), 3, big);
+  BatchPtr again = enc.Finish();
+  EXPECT_EQ(again->line_bytes, big.size());
 }
 
 // The real store accepts the body and returns what was sent.

@@ -4,6 +4,8 @@
 
 #include "collector/ship/sender.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <time.h>
 
 #include <chrono>
@@ -11,9 +13,6 @@
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "collector/ship/push_encoder.h"
 #include "tests/collector/ship/fake_loki.h"
@@ -29,8 +28,8 @@ namespace {
 using shiptest::FakeLoki;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testutil::Eventually;
 using ::testing::ElementsAre;
+using testutil::Eventually;
 
 int64_t Ns(std::chrono::nanoseconds d) { return d.count(); }
 
@@ -107,7 +106,8 @@ class SenderTest : public ::testing::Test {
 TEST_F(SenderTest, DeliversInOrder) {
   StartSender();
   for (int i = 0; i < 5; ++i) EnqueueOrFail(MakeBatch("b" + std::to_string(i), 3, 10 + i));
-  ASSERT_TRUE(Eventually([&] { return AckedCount(5); }));
+  // acked_batches counts after on_ack returned and the queue let go.
+  ASSERT_TRUE(Eventually([&] { return sender_->stats().acked_batches == 5; }));
   EXPECT_THAT(AckedSequences(), ElementsAre(1, 2, 3, 4, 5));
   auto reqs = loki_.requests();
   ASSERT_EQ(reqs.size(), 5u);
@@ -196,9 +196,8 @@ TEST_F(SenderTest, BackoffGrowsAndRetryAfterIsClamped) {
   std::vector<int64_t> waits;
   int64_t now_at_date = 0;
   for (size_t i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(Eventually([&] {
-      return loki_.request_count() == i && sender_->stats().retry_at_mono_ns != 0;
-    }));
+    ASSERT_TRUE(Eventually(
+        [&] { return loki_.request_count() == i && sender_->stats().retry_at_mono_ns != 0; }));
     int64_t w = sender_->stats().retry_wait_ns;
     waits.push_back(w);
     if (i == 4) now_at_date = clock_.NowNanos();

@@ -273,6 +273,47 @@ TEST_F(FileTailerTest, RotatedTwiceSeenEachTime) {
   EXPECT_EQ(stats_.missed_rotations_recovered.load(), 0u);
 }
 
+TEST_F(FileTailerTest, MissedFileFoundCompressed) {
+  AppendFile(path_, Numbered(0, 10));
+  auto t = NewTailer();
+  std::vector<char> buf(64);
+  t->Read(buf, 64, &got_);  // behind, and held back (no Refresh) for three rotations
+  for (int r = 1; r <= 3; ++r) {
+    AppendFile(path_, Numbered(r * 10, r * 10 + 5));
+    Rename(path_, path_ + ".2024011" + std::to_string(r) + "-000000");
+    AppendFile(path_, Numbered(r * 10 + 5, r * 10 + 10));
+  }
+  // kubelet compressed all but the newest rotated file: the first is the one
+  // the tailer holds open, the second it never saw.
+  GzipAndDelete(path_ + ".20240111-000000");
+  GzipAndDelete(path_ + ".20240112-000000");
+  t->Refresh();
+  Drain(t.get());
+  EXPECT_EQ(got_.Texts(), NumberedLines(0, 40));
+  EXPECT_EQ(stats_.missed_rotations_recovered.load(), 2u);  // one .gz, one plain
+  EXPECT_EQ(stats_.files_lost.load(), 0u);
+}
+
+TEST_F(FileTailerTest, OldFilesCompressedLaterAreNotRead) {
+  AppendFile(path_ + ".20240101-000000", "old\n");
+  AppendFile(path_, Numbered(0, 5));
+  auto t = NewTailer();
+  Drain(t.get());
+  Rename(path_, path_ + ".20240115-000000");
+  AppendFile(path_, Numbered(5, 10));
+  GzipAndDelete(path_ + ".20240101-000000");
+  t->Refresh();
+  Drain(t.get());
+  // Compress the one just finished too: known, not read again.
+  Rename(path_, path_ + ".20240116-000000");
+  AppendFile(path_, Numbered(10, 12));
+  GzipAndDelete(path_ + ".20240115-000000");
+  t->Refresh();
+  Drain(t.get());
+  EXPECT_EQ(got_.Texts(), NumberedLines(0, 12));
+  EXPECT_EQ(stats_.missed_rotations_recovered.load(), 0u);
+}
+
 TEST_F(FileTailerTest, PartialLineAcrossRotation) {
   AppendFile(path_, "whole\nhalf a li");
   auto t = NewTailer();
@@ -388,6 +429,27 @@ TEST_F(FileTailerTest, ResumeFromGzippedFile) {
   t = NewTailer({.kind = StartKind::kResume, .record = again});
   Drain(t.get());
   EXPECT_EQ(got_.Texts(), NumberedLines(5, 17));
+}
+
+TEST_F(FileTailerTest, ResumeAfterSeveralCompressedRotations) {
+  AppendFile(path_, Numbered(0, 10));
+  auto t = NewTailer();
+  Drain(t.get());
+  const positions::Record rec = RecordAfter(7);
+  t.reset();
+  for (int r = 1; r <= 3; ++r) {
+    AppendFile(path_, Numbered(r * 10, r * 10 + 5));
+    Rename(path_, path_ + ".2024011" + std::to_string(r) + "-000000");
+    AppendFile(path_, Numbered(r * 10 + 5, r * 10 + 10));
+  }
+  GzipAndDelete(path_ + ".20240111-000000");  // the saved file
+  GzipAndDelete(path_ + ".20240112-000000");  // one after it, never seen
+
+  got_.lines.clear();
+  t = NewTailer({.kind = StartKind::kResume, .record = rec});
+  Drain(t.get());
+  EXPECT_EQ(got_.Texts(), NumberedLines(7, 40));
+  EXPECT_EQ(stats_.resumed_from_gzip.load(), 1u);
 }
 
 TEST_F(FileTailerTest, ResumeWhenTheSavedFileIsGone) {

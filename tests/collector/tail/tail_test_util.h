@@ -34,11 +34,14 @@ inline void Rename(const std::string& from, const std::string& to) {
 
 inline void Remove(const std::string& path) { ASSERT_EQ(::unlink(path.c_str()), 0) << path; }
 
-// As kubelet compresses a rotated log: <path>.gz written, then <path> deleted.
-inline void GzipAndDelete(const std::string& path) {
+// Compresses a rotated log and deletes it. kubelet_style: as kubelet does,
+// into <path>.tmp renamed to <path>.gz; otherwise as gzip(1) does, writing
+// <path>.gz in place.
+inline void GzipAndDelete(const std::string& path, bool kubelet_style = true) {
+  const std::string out_path = kubelet_style ? path + ".tmp" : path + ".gz";
   FILE* in = std::fopen(path.c_str(), "rb");
   ASSERT_NE(in, nullptr) << path;
-  gzFile out = gzopen((path + ".gz").c_str(), "wb");
+  gzFile out = gzopen(out_path.c_str(), "wb");
   ASSERT_NE(out, nullptr);
   char buf[65536];
   size_t n;
@@ -47,6 +50,7 @@ inline void GzipAndDelete(const std::string& path) {
   }
   std::fclose(in);
   ASSERT_EQ(gzclose(out), Z_OK);
+  if (kubelet_style) Rename(out_path, path + ".gz");
   Remove(path);
 }
 
