@@ -3,7 +3,8 @@
 // `logstack-operator render` produces, and delivers a line. Only what a pod
 // mounts differs here: the container's paths (/etc/collector,
 // /var/log/pods, /var/lib/logstack-collector) are moved under a temporary
-// directory, and the in-cluster push URL points at a local store.
+// directory, the in-cluster push URL points at a local store, and the
+// Kubernetes API is the API test server, holding the pod whose log is read.
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 
 #include "tests/collector/pod_log_writer.h"
+#include "tests/kube/server/test_server.h"
 #include "tests/testutil/eventually.h"
 #include "tests/testutil/http_client.h"
 #include "tests/testutil/logstore_process.h"
@@ -50,12 +52,35 @@ struct Rendered {
   std::string push_url;
   std::string tenant;
   std::vector<std::string> namespaces;
+  YAML::Node namespace_selector;
 };
+
+// Labels that a namespace selector (matchLabels and matchExpressions)
+// matches, to create a namespace it selects.
+std::map<std::string, std::string> LabelsSelectedBy(const YAML::Node& selector) {
+  std::map<std::string, std::string> labels;
+  if (!selector || !selector.IsMap()) return labels;
+  if (selector["matchLabels"]) {
+    for (const auto& kv : selector["matchLabels"]) {
+      labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
+  }
+  if (selector["matchExpressions"]) {
+    for (const auto& e : selector["matchExpressions"]) {
+      const std::string op = e["operator"].as<std::string>();
+      if (op == "In") labels[e["key"].as<std::string>()] = e["values"][0].as<std::string>();
+      if (op == "Exists") labels[e["key"].as<std::string>()] = "yes";
+    }
+  }
+  return labels;
+}
 
 // The collector's ConfigMap and container args among the rendered objects.
 std::vector<Rendered> RenderCollectors(const std::string& sample) {
   std::vector<Rendered> out;
-  const std::string yaml = Run(BinDir() + "/logstack-operator render -f " + sample + " 2>&1");
+  // Not a single LogStack rendered (a broken sample, a failed render) must
+  // fail, not skip: the samples all have a collector.
+  const std::string yaml = Run(BinDir() + "/logstack-operator render --skip-other-kinds -f " + sample + " 2>/dev/null");
   std::map<std::string, std::string> configs;  // ConfigMap name -> config.yaml
   std::vector<std::pair<std::string, std::vector<std::string>>> daemonsets;  // config name, args
   for (const YAML::Node& doc : YAML::LoadAll(yaml)) {
@@ -86,6 +111,7 @@ std::vector<Rendered> RenderCollectors(const std::string& sample) {
     if (cfg["namespaces"]) {
       for (const auto& n : cfg["namespaces"]) r.namespaces.push_back(n.as<std::string>());
     }
+    if (cfg["namespace_selector"]) r.namespace_selector = cfg["namespace_selector"];
     out.push_back(std::move(r));
   }
   return out;
@@ -96,7 +122,7 @@ class RenderContractTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(RenderContractTest, CollectorRunsWithTheRenderedConfigAndArgs) {
   const std::string sample = std::string(LOGSTACK_SOURCE_DIR) + "/" + GetParam();
   std::vector<Rendered> collectors = RenderCollectors(sample);
-  if (collectors.empty()) GTEST_SKIP() << GetParam() << " renders no collector";
+  ASSERT_FALSE(collectors.empty()) << GetParam() << " renders no collector";
   auto dir = TempDir::Create("collector-render-");
   ASSERT_TRUE(dir.ok());
   LogstoreOptions so;
@@ -106,10 +132,20 @@ TEST_P(RenderContractTest, CollectorRunsWithTheRenderedConfigAndArgs) {
   auto store = LogstoreProcess::Start(so);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
 
+  auto kube = kubetest::KubeTestServer::Start({});
+  ASSERT_TRUE(kube.ok()) << kube.status().ToString();
+  const std::string kubeconfig = dir->Join("kubeconfig");
+  {
+    std::ofstream f(kubeconfig);
+    f << "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster: {server: \""
+      << (*kube)->url() << "\"}\nusers:\n- name: t\n  user: {}\ncontexts:\n- name: t\n"
+      << "  context: {cluster: t, user: t}\ncurrent-context: t\n";
+  }
+
   int n = 0;
   for (Rendered& r : collectors) {
     SCOPED_TRACE(r.push_url);
-    const std::string root = dir->Join("node" + std::to_string(n++));
+    const std::string root = dir->Join("node" + std::to_string(++n));
     const std::string local_push = (*store)->url() + "/loki/api/v1/push";
     // What the pod mounts, moved under root.
     auto relocate = [&](std::string s) {
@@ -136,12 +172,33 @@ TEST_P(RenderContractTest, CollectorRunsWithTheRenderedConfigAndArgs) {
       std::ofstream f(config_path);
       f << relocate(r.config_yaml);
     }
-    // No API server here: labels come from the path.
-    flags.push_back("--kubernetes-metadata=false");
+    // The node the DaemonSet's pod would run on ($NODE_NAME there).
+    flags.push_back("--kubeconfig=" + kubeconfig);
+    flags.push_back("--node-name=node-1");
     flags.push_back("--batch-wait=100ms");
 
-    const std::string ns = r.namespaces.empty() ? "default" : r.namespaces[0];
-    testing::PodLogWriter w(root + "/var/log/pods", ns, "web-0", "uid-1", "web",
+    // A namespace the collector collects, and a pod on this node in it.
+    const std::string ns = r.namespaces.empty() ? "selected-" + std::to_string(n) : r.namespaces[0];
+    nlohmann::json ns_labels = nlohmann::json::object();
+    for (const auto& [k, v] : LabelsSelectedBy(r.namespace_selector)) ns_labels[k] = v;
+    auto cr = (*kube)->api().Call("POST", "/api/v1/namespaces",
+                                  {{"apiVersion", "v1"},
+                                   {"kind", "Namespace"},
+                                   {"metadata", {{"name", ns}, {"labels", ns_labels}}}});
+    ASSERT_TRUE(cr.status == 201 || cr.status == 409) << cr.body.dump();
+    const std::string pod = "web-" + std::to_string(n);
+    auto pr = (*kube)->api().Call(
+        "POST", "/api/v1/namespaces/" + ns + "/pods",
+        {{"apiVersion", "v1"},
+         {"kind", "Pod"},
+         {"metadata", {{"name", pod}, {"labels", {{"app.kubernetes.io/name", "storefront"}}}}},
+         {"spec",
+          {{"nodeName", "node-1"},
+           {"containers", nlohmann::json::array({{{"name", "web"}, {"image", "x"}}})}}}});
+    ASSERT_EQ(pr.status, 201) << pr.body.dump();
+    // kubelet names the pod's log directory with the pod's uid.
+    testing::PodLogWriter w(root + "/var/log/pods", ns, pod,
+                            pr.body["metadata"]["uid"].get<std::string>(), "web",
                             testutil::NowNanos() - 60'000'000'000);
     w.Write(10);
 
@@ -156,7 +213,8 @@ TEST_P(RenderContractTest, CollectorRunsWithTheRenderedConfigAndArgs) {
 
     testutil::HttpClient client((*store)->host(), (*store)->port());
     testutil::QueryRangeParams q;
-    q.query = "{namespace=\"" + ns + "\", pod=\"web-0\"}";
+    // app from the pod's metadata, not from the path.
+    q.query = "{namespace=\"" + ns + "\", pod=\"" + pod + "\", app=\"storefront\", node_name=\"node-1\"}";
     q.start_ns = testutil::NowNanos() - 3'600'000'000'000;
     q.end_ns = testutil::NowNanos() + 60'000'000'000;
     q.limit = 1000;
