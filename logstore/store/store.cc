@@ -213,9 +213,9 @@ Tenant* Store::GetTenant(const std::string& id, bool create) {
                                    {{"tenant", id}});
   c.bytes = &registry_->GetCounter("logstore_ingested_bytes_total", "Line bytes stored, by tenant.",
                                    {{"tenant", id}});
-  for (size_t r = 0; r < push::kNumDiscardReasons; r++) {
+  for (size_t r = 0; r < ingest::kNumDiscardReasons; r++) {
     const metrics::LabelPairs labels = {
-        {"reason", std::string(push::DiscardReasonName(static_cast<push::DiscardReason>(r)))},
+        {"reason", std::string(ingest::DiscardReasonName(static_cast<ingest::DiscardReason>(r)))},
         {"tenant", id}};
     c.discarded_entries[r] = &registry_->GetCounter(
         "logstore_discarded_samples_total", "Entries rejected, by tenant and reason.", labels);

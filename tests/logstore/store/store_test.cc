@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/options.h"
 #include "logstore/wal/wal.h"
@@ -40,12 +41,15 @@ class StoreTest : public ::testing::Test {
     store_ = std::move(*s);
   }
 
-  // Pushes a JSON body and waits for the answer.
+  // Pushes a JSON body as the push route does (checked, stored, answered in
+  // Loki's words) and waits for the answer.
   PushResult Push(const std::string& json, const std::string& tenant = "fake") {
     auto req = push::DecodeJsonPush(json);
     EXPECT_TRUE(req.ok()) << req.status().ToString();
     std::promise<PushResult> p;
-    store_->Push(tenant, std::move(*req), [&p](PushResult r) { p.set_value(std::move(r)); });
+    Distributor(store_.get(), &clock_).Push(tenant, std::move(*req), [&p](PushResult r) {
+      p.set_value(std::move(r));
+    });
     return p.get_future().get();
   }
 
@@ -677,7 +681,9 @@ TEST_F(StoreTest, WatchdogReportsAStalledWalSync) {
   std::promise<PushResult> answer;
   auto req = push::DecodeJsonPush(Body(R"({"app":"a"})", now(), "x"));
   ASSERT_TRUE(req.ok());
-  store_->Push("fake", std::move(*req), [&](PushResult r) { answer.set_value(std::move(r)); });
+  Distributor(store_.get(), &clock_).Push("fake", std::move(*req), [&](PushResult r) {
+    answer.set_value(std::move(r));
+  });
   stall.WaitUntilStalled();  // the syncer is inside fdatasync
   EXPECT_TRUE(store_->Health().ok());
   clock_.Advance(std::chrono::seconds(61));
