@@ -35,7 +35,6 @@
 // into the store while holding the registry's lock.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -107,13 +106,14 @@ class Store {
                                                metrics::Registry* registry);
   ~Store();
 
-  // Starts the background flush and retention threads.
+  // Starts the background loop: a round (below) every flush_check_period on
+  // the Clock, timed from the end of the previous one.
   void StartBackground();
   // One round of what the background loop does every flush_check_period:
   // flushes heads that are full, old or idle, and those that pin the WAL's
   // oldest segment while the WAL is over wal.max_size; runs retention when
-  // retention_check_period has passed on the Clock. Tests drive it with a
-  // fake clock instead of waiting for the loop.
+  // retention_check_period has passed on the Clock. Tests may call it
+  // directly, or start the loop and move a FakeClock.
   void RunBackgroundRound();
   // Flushes every head to chunks (so a restart replays nothing), stops the
   // background threads and closes the WAL. Idempotent.
@@ -234,7 +234,8 @@ class Store {
   Status DeletePartitions(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed,
                           std::string_view why);
   Status EnforceFreeSpace();
-  void BackgroundLoop();
+  // REQUIRES: first_round is a MonotonicNanos() reading.
+  void BackgroundLoop(int64_t first_round);
   // Sets the gauges from one Stats() snapshot; the registry's scrape hook.
   void SetScrapeGauges();
 
@@ -248,10 +249,11 @@ class Store {
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;
 
   std::mutex flush_mu_;  // one flush at a time
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool stopping_ = false;
-  bool closed_ = false;
+  std::mutex bg_mu_;     // guards closed_
+  bool closed_ = false;  // GUARDED_BY(bg_mu_)
+  // The flush loop's sleep between rounds, on clock_: a FakeClock moved past
+  // the next round wakes it. Stopped by Close().
+  const SleeperPtr bg_sleeper_;
   std::thread bg_thread_;
 
   std::mutex round_mu_;            // one background round at a time; taken before flush_mu_
