@@ -34,6 +34,7 @@
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/metrics.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/engine/engine.h"
 #include "logstore/store/store.h"
 
@@ -127,7 +128,8 @@ Loaded Load(logstore::Store* store, uint64_t mb, const std::string& text_path) {
     }
     auto prom = std::make_shared<std::promise<logstore::PushResult>>();
     inflight.push_back(prom->get_future());
-    store->Push("fake", std::move(req), [prom](logstore::PushResult r) { prom->set_value(r); });
+    logstore::Distributor(store, &RealClock::Default())
+        .Push("fake", std::move(req), [prom](logstore::PushResult r) { prom->set_value(r); });
     if (inflight.size() >= 4) {
       for (auto& f : inflight) {
         auto r = f.get();

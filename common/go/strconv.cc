@@ -23,6 +23,8 @@ size_t DecodeValidRune(std::string_view s, char32_t* r) {
   return *r == kRuneError && width == 1 ? 0 : width;
 }
 
+}  // namespace
+
 bool IsPrint(char32_t r, Printable printable) {
   if (r < 0x20 || r == 0x7F) return false;
   if (r < 0x7F) return true;
@@ -63,6 +65,8 @@ bool IsPrint(char32_t r, Printable printable) {
   }
   return true;
 }
+
+namespace {
 
 void AppendHexByte(unsigned char c, std::string* out) {
   out->append("\\x");
@@ -216,8 +220,16 @@ std::string Quote(std::string_view s, Printable printable) {
 }
 
 void AppendQuote(std::string_view s, Printable printable, std::string* out) {
+  out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
+    // Runs of printable ASCII other than the quote and the backslash, which
+    // every approximation keeps as they are, are copied at once.
+    size_t j = i;
+    while (j < s.size() && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\') j++;
+    out->append(s.data() + i, j - i);
+    i = j;
+    if (i == s.size()) break;
     char32_t r;
     const size_t n = DecodeValidRune(s.substr(i), &r);
     if (n == 0) {
@@ -232,6 +244,7 @@ void AppendQuote(std::string_view s, Printable printable, std::string* out) {
 }
 
 void AppendQuoteRune(char32_t r, Printable printable, std::string* out) {
+  if (r > 0x10FFFF) r = kRuneError;
   out->push_back('\'');
   AppendEscapedRune(r, '\'', printable, out);
   out->push_back('\'');

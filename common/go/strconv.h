@@ -33,10 +33,13 @@ enum class Printable {
   // separators (U+1680, U+2000..U+200A, U+202F, U+205F, U+3000), more format
   // characters (U+0600..U+0605, U+061C, U+06DD, U+070F, U+08E2, U+180E,
   // U+FFF9..U+FFFB, ...), noncharacters, tags and supplementary private use.
-  // The closest to Go; ParseFloat's error text uses it, as does the label
-  // quoting in logstore/model.
+  // The closest to Go; ParseFloat's error text uses it, as do Loki's label
+  // texts and the messages about them (logstore/model, logstore/push).
   kSpacesAndFormatChars,
 };
+
+// unicode.IsPrint as the given approximation has it.
+bool IsPrint(char32_t r, Printable printable);
 
 // strconv.Quote: a double-quoted Go string literal. `"` and `\` are escaped,
 // \a \b \f \n \r \t \v by name, other unprintable runes as \xHH (below
@@ -45,8 +48,9 @@ std::string Quote(std::string_view s, Printable printable = Printable::kFormatCh
 void AppendQuote(std::string_view s, Printable printable, std::string* out);
 
 // strconv.QuoteRune: a single-quoted Go rune literal ('x', '\n', '\''),
-// appended to *out. REQUIRES: r <= U+10FFFF. A surrogate, which `printable`
-// lets through, is written as the bytes of U+FFFD.
+// appended to *out. A value past U+10FFFF is quoted as U+FFFD, as in Go. A
+// surrogate, which `printable` lets through, is written as the bytes of
+// U+FFFD.
 void AppendQuoteRune(char32_t r, Printable printable, std::string* out);
 
 // strconv.ParseFloat(s, 64): decimal and hexadecimal (with its p exponent)

@@ -1,9 +1,9 @@
 #include "common/go/time.h"
 
-#include <cstdio>
 #include <limits>
 
 #include "common/go/strconv.h"
+#include "common/go/time_format.h"
 
 namespace logstack::go {
 namespace {
@@ -14,77 +14,6 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 Status InvalidDuration(std::string_view s) {
   return InvalidArgument("time: invalid duration " + Quote(s));
-}
-
-// A UTC calendar date and time of day.
-struct Civil {
-  int64_t year;
-  unsigned month, day, hour, minute, second;
-  int64_t nanos;  // 0..999'999'999
-};
-
-// Days since 1970-01-01 of a proleptic Gregorian date. Linear in `day`, so a
-// day past the month's end counts on into the next month.
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// Splits a Unix time in nanoseconds into a UTC date and time, rounding towards
-// the past.
-Civil ToCivil(int64_t unix_ns) {
-  int64_t secs = unix_ns / kNsPerSec;
-  int64_t nanos = unix_ns % kNsPerSec;
-  if (nanos < 0) {
-    nanos += kNsPerSec;
-    secs--;
-  }
-  int64_t days = secs / 86400;
-  int64_t sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    days--;
-  }
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  Civil c;
-  c.day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  c.month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  c.year = yoe + era * 400 + (c.month <= 2 ? 1 : 0);
-  c.hour = static_cast<unsigned>(sod / 3600);
-  c.minute = static_cast<unsigned>(sod / 60 % 60);
-  c.second = static_cast<unsigned>(sod % 60);
-  c.nanos = nanos;
-  return c;
-}
-
-// "2006-01-02" + sep + "15:04:05".
-std::string DateTime(const Civil& c, char sep) {
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u%c%02u:%02u:%02u",
-                              static_cast<long long>(c.year), c.month, c.day, sep, c.hour, c.minute,
-                              c.second);
-  return std::string(buf, static_cast<size_t>(n));
-}
-
-bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = s[pos + i];
-    if (!IsDigit(c)) return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
 }
 
 }  // namespace
@@ -209,70 +138,31 @@ std::string FormatDuration(int64_t d) {
 }
 
 std::string FormatTime(int64_t unix_ns) {
-  const Civil c = ToCivil(unix_ns);
-  std::string out = DateTime(c, ' ');
-  if (c.nanos != 0) {
-    char frac[32];
-    std::snprintf(frac, sizeof(frac), ".%09lld", static_cast<long long>(c.nanos));
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  out += " +0000 UTC";
+  std::string out;
+  AppendTimeString(TimeFromUnixNanos(unix_ns), &out);
   return out;
 }
 
-std::string FormatRfc3339(int64_t unix_ns) { return DateTime(ToCivil(unix_ns), 'T') + "Z"; }
+std::string FormatRfc3339(int64_t unix_ns) {
+  std::string out;
+  AppendFormat(TimeFromUnixNanos(unix_ns), kRfc3339Layout, &out);
+  return out;
+}
 
 std::string FormatRfc3339Micro(int64_t unix_ns) {
-  const Civil c = ToCivil(unix_ns);
-  char frac[32];
-  std::snprintf(frac, sizeof(frac), ".%06lldZ", static_cast<long long>(c.nanos / 1000));
-  return DateTime(c, 'T') + frac;
+  std::string out;
+  AppendFormat(TimeFromUnixNanos(unix_ns), "2006-01-02T15:04:05.000000Z07:00", &out);
+  return out;
 }
 
 StatusOr<int64_t> ParseRfc3339(std::string_view s) {
-  auto bad = [&] { return InvalidArgument("invalid RFC 3339 time \"" + std::string(s) + "\""); };
-  int year, mon, day, hour, min, sec;
-  if (!ParseDigits(s, 0, 4, &year) || s.size() < 20 || s[4] != '-' || !ParseDigits(s, 5, 2, &mon) ||
-      s[7] != '-' || !ParseDigits(s, 8, 2, &day) ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ParseDigits(s, 11, 2, &hour) ||
-      s[13] != ':' || !ParseDigits(s, 14, 2, &min) || s[16] != ':' ||
-      !ParseDigits(s, 17, 2, &sec)) {
-    return bad();
+  const std::optional<Time> t = Parse(kRfc3339Layout, s);
+  int64_t ns;
+  if (!t || __builtin_mul_overflow(t->sec, kNsPerSec, &ns) ||
+      __builtin_add_overflow(ns, int64_t{t->nsec}, &ns)) {
+    return InvalidArgument("invalid RFC 3339 time \"" + std::string(s) + "\"");
   }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return bad();
-  size_t pos = 19;
-  int64_t frac_nanos = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int64_t scale = 100'000'000;
-    const size_t start = pos;
-    while (pos < s.size() && IsDigit(s[pos])) {
-      frac_nanos += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return bad();
-  }
-  int64_t offset_secs = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh, om;
-    if (!ParseDigits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !ParseDigits(s, pos + 4, 2, &om)) {
-      return bad();
-    }
-    offset_secs = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
-    pos += 6;
-  } else {
-    return bad();
-  }
-  if (pos != s.size()) return bad();
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
-  const int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - offset_secs;
-  return secs * kNsPerSec + frac_nanos;
+  return ns;
 }
 
 }  // namespace logstack::go

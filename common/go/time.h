@@ -2,8 +2,10 @@
 
 // Go's time package, as far as Loki's and Kubernetes' answers depend on it:
 // durations (time.ParseDuration, time.Duration.String) and instants printed
-// and read in UTC (time.Time.String, the RFC 3339 layouts). An instant is
-// nanoseconds since the Unix epoch, which covers the years 1677 to 2262.
+// and read in UTC (time.Time.String, the RFC 3339 layouts). An instant here
+// is nanoseconds since the Unix epoch, which covers the years 1677 to 2262;
+// these are built on the layouts of time_format.h, whose go::Time holds any
+// year.
 //
 // Thread safety: pure functions; safe from any thread.
 
@@ -39,9 +41,12 @@ std::string FormatRfc3339(int64_t unix_ns);
 // "2026-11-23T07:29:11.000500Z". metav1.MicroTime prints so.
 std::string FormatRfc3339Micro(int64_t unix_ns);
 
-// Reads "2006-01-02T15:04:05Z": 'T', 't' or ' ' between date and time, an
-// optional fraction of any length (digits past the ninth are ignored), and
-// 'Z', 'z' or a "+hh:mm"/"-hh:mm" offset. On failure the message is
+// time.Parse(time.RFC3339, s), which Loki's API and client-go's metav1.Time
+// read instants with: "2006-01-02T15:04:05Z" with an upper-case 'T' and 'Z'
+// or a "+hh:mm"/"-hh:mm" offset, the day checked against its month, seconds
+// up to 59, and an optional fraction of any length after a '.' or ','
+// (digits past the ninth are ignored). An instant outside what int64
+// nanoseconds hold is an error too. On failure the message is
 // `invalid RFC 3339 time "<s>"` (logstack's text, not Go's).
 StatusOr<int64_t> ParseRfc3339(std::string_view s);
 

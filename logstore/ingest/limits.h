@@ -1,14 +1,19 @@
 #pragma once
 
-// The admission rules the store applies while it writes a push, as Loki's
-// distributor and ingester apply them: the tenant's ingestion rate, its
-// number of active streams, and each stream's rate and out-of-order window.
-// They decide only; they return typed verdicts, and the caller counts them,
-// words them (push/errors.h) and reports them once it holds no lock.
+// A tenant's ingest limits, as Loki's distributor and ingester apply them.
 //
-// Thread safety: TenantLimiter's methods need the tenant's ingest mutex
-// except the stream counters, which are atomic; StreamLimiter is guarded by
-// its stream's mutex. Neither takes a lock or calls out.
+// ValidationLimits are checked on each request alone, before the store sees
+// it (push::ValidatePush). The limiters below are the rules the store
+// applies while it writes a batch, because they need its state: the
+// tenant's ingestion rate, its number of active streams, and each stream's
+// rate and out-of-order window. They decide only; the store reports what
+// they refused as typed Refusals (batch.h), and the caller words them
+// (push/errors.h) once no lock is held.
+//
+// Thread safety: ValidationLimits is a value. TenantLimiter's methods need
+// the tenant's ingest mutex except the stream counters, which are atomic;
+// StreamLimiter is guarded by its stream's mutex. Neither takes a lock or
+// calls out.
 
 #include <atomic>
 #include <cstdint>
@@ -16,6 +21,21 @@
 #include "logstore/ingest/token_bucket.h"
 
 namespace logstack::logstore::ingest {
+
+// A tenant's limits on each request. The defaults are Loki's.
+struct ValidationLimits {
+  uint64_t max_line_size = 256 << 10;                // bytes; 0: no limit
+  bool max_line_size_truncate = false;               // cut long lines instead of refusing them
+  int max_label_names_per_series = 15;               // a label named service_name is not counted
+  int max_label_name_length = 1024;                  // bytes
+  int max_label_value_length = 2048;                 // bytes
+  uint64_t max_structured_metadata_size = 64 << 10;  // name + value bytes of one entry; 0: none
+  int max_structured_metadata_entries_count = 128;   // pairs of one entry; 0: no limit
+  bool reject_old_samples = true;
+  int64_t reject_old_samples_max_age_ns = 168 * 3600 * int64_t{1'000'000'000};
+  int64_t creation_grace_period_ns = 10 * 60 * int64_t{1'000'000'000};
+  bool allow_structured_metadata = true;
+};
 
 class TenantLimiter {
  public:
@@ -49,12 +69,6 @@ class TenantLimiter {
   TokenBucket rate_;
   const int64_t max_streams_;
   std::atomic<int64_t> active_{0};
-};
-
-enum class Verdict : uint8_t {
-  kAccept,
-  kTooFarBehind,       // older than the window behind the stream's newest entry
-  kStreamRateLimited,  // over the stream's rate
 };
 
 class StreamLimiter {

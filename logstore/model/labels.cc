@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/go/strconv.h"
+
 namespace logstack::logstore {
 
 namespace {
@@ -13,33 +15,16 @@ bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= '
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiAlnum(char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
 
-// An approximation of Go's unicode.IsPrint for code points past ASCII: false
-// for controls, separators other than ' ', format characters, private use and
-// noncharacters; true for the rest.
-bool IsPrintable(char32_t r) {
-  if (r < 0x80) return r >= 0x20 && r != 0x7f;
-  if (r < 0xA0) return false;                // C1 controls
-  if (r == 0xA0 || r == 0xAD) return false;  // NBSP, soft hyphen
-  if (r >= 0x600 && r <= 0x605) return false;
-  if (r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x8E2 || r == 0x1680 || r == 0x180E) {
-    return false;
-  }
-  if (r >= 0x2000 && r <= 0x200F) return false;  // spaces, ZW*, LRM/RLM
-  if (r >= 0x2028 && r <= 0x202F) return false;  // line/para separators, embeddings
-  if (r >= 0x205F && r <= 0x206F) return false;
-  if (r == 0x3000 || r == 0xFEFF) return false;
-  if (r >= 0xD800 && r <= 0xDFFF) return false;  // surrogates
-  if (r >= 0xE000 && r <= 0xF8FF) return false;  // private use
-  if (r >= 0xFDD0 && r <= 0xFDEF) return false;  // noncharacters
-  if (r >= 0xFFF9 && r <= 0xFFFB) return false;
-  if ((r & 0xFFFE) == 0xFFFE) return false;  // U+xFFFE, U+xFFFF
-  if (r == 0x110BD || r == 0x110CD) return false;
-  if (r >= 0x13430 && r <= 0x1343F) return false;
-  if (r >= 0x1BCA0 && r <= 0x1BCA3) return false;
-  if (r >= 0x1D173 && r <= 0x1D17A) return false;
-  if (r >= 0xE0000 && r <= 0xE0FFF) return false;  // tags, variation selectors supplement
-  if (r >= 0xF0000) return false;                  // supplementary private use
-  return true;
+// Loki's label texts, and the messages about labels, quote as Go's strconv
+// does, with the closest approximation of unicode.IsPrint.
+constexpr go::Printable kPrintable = go::Printable::kSpacesAndFormatChars;
+
+std::string Quote(std::string_view s) { return go::Quote(s, kPrintable); }
+
+std::string QuoteRune(char32_t r) {
+  std::string out;
+  go::AppendQuoteRune(r, kPrintable, &out);
+  return out;
 }
 
 // An approximation of Go's unicode.IsLetter(r) || unicode.IsDigit(r) past
@@ -47,7 +32,7 @@ bool IsPrintable(char32_t r) {
 // the letters and digits of the world's scripts are.
 bool IsLetterOrDigit(char32_t r) {
   if (r < 0x80) return IsAsciiAlnum(static_cast<char>(r)) && r != '_';
-  if (!IsPrintable(r)) return false;
+  if (!go::IsPrint(r, kPrintable)) return false;
   if (r < 0xC0) return r == 0xAA || r == 0xB5 || r == 0xBA;
   if (r == 0xD7 || r == 0xF7) return false;
   if (r >= 0x2C2 && r <= 0x2C5) return false;  // modifier symbols
@@ -71,63 +56,12 @@ bool IsLetterOrDigit(char32_t r) {
   return true;
 }
 
-void AppendHex(std::string* dst, const char* prefix, uint32_t v, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%s%0*x", prefix, digits, v);
-  dst->append(buf);
-}
-
-// Appends r escaped the way Go's strconv does inside a quoted literal.
-void AppendEscapedRune(std::string* dst, char32_t r, char quote) {
-  if (r == static_cast<char32_t>(quote) || r == '\\') {
-    dst->push_back('\\');
-    dst->push_back(static_cast<char>(r));
-    return;
-  }
-  if (IsPrintable(r)) {
-    AppendUtf8(dst, r);
-    return;
-  }
-  switch (r) {
-    case '\a':
-      dst->append("\\a");
-      return;
-    case '\b':
-      dst->append("\\b");
-      return;
-    case '\f':
-      dst->append("\\f");
-      return;
-    case '\n':
-      dst->append("\\n");
-      return;
-    case '\r':
-      dst->append("\\r");
-      return;
-    case '\t':
-      dst->append("\\t");
-      return;
-    case '\v':
-      dst->append("\\v");
-      return;
-    default:
-      break;
-  }
-  if (r < ' ' || r == 0x7f) {
-    AppendHex(dst, "\\x", r, 2);
-  } else if (r < 0x10000) {
-    AppendHex(dst, "\\u", r, 4);
-  } else {
-    AppendHex(dst, "\\U", r, 8);
-  }
-}
-
 // Go's fmt "%#U": U+0071 'q' (the quoted form only when printable).
 std::string UnicodeVerb(char32_t r) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(r));
   std::string out = buf;
-  if (r <= kMaxRune && IsPrintable(r)) {
+  if (r <= kMaxRune && go::IsPrint(r, kPrintable)) {
     out += " '";
     AppendUtf8(&out, r);
     out += "'";
@@ -225,7 +159,7 @@ class Lexer {
       pos_++;
       return c == '`' ? RawString() : QuotedString(c);
     }
-    return Error("unexpected character: " + GoQuoteRune(NextRune()));
+    return Error("unexpected character: " + QuoteRune(NextRune()));
   }
 
   Token InsideBraces() {
@@ -256,7 +190,7 @@ class Lexer {
           return Make(in_[pos_ - 1] == '~' ? Tok::kNeqRegex : Tok::kNeq);
         }
         char32_t r = pos_ < in_.size() ? NextRune() : kRuneError;
-        return Error("unexpected character after '!' inside braces: " + GoQuoteRune(r));
+        return Error("unexpected character after '!' inside braces: " + QuoteRune(r));
       }
       case '"':
       case '\'':
@@ -266,7 +200,7 @@ class Lexer {
         pos_++;
         return RawString();
       default:
-        return Error("unexpected character inside braces: " + GoQuoteRune(NextRune()));
+        return Error("unexpected character inside braces: " + QuoteRune(NextRune()));
     }
   }
 
@@ -371,7 +305,7 @@ class Lexer {
       uint32_t d = DigitVal(ch);
       if (d >= base) {
         if (ch == kEofRune) return "escape sequence not terminated";
-        return "illegal character " + GoQuoteRune(ch) + " in escape sequence";
+        return "illegal character " + QuoteRune(ch) + " in escape sequence";
       }
       x = x * base + d;
       if (n > 1) ch = TakeRune();  // no read past the last digit
@@ -463,9 +397,9 @@ std::string Describe(const Token& t) {
     case Tok::kEof:
       return "end of input";
     case Tok::kIdentifier:
-      return "identifier " + GoQuote(t.text);
+      return "identifier " + Quote(t.text);
     case Tok::kMetricIdentifier:
-      return "metric identifier " + GoQuote(t.text);
+      return "metric identifier " + Quote(t.text);
     case Tok::kLeftBrace:
       return "\"{\"";
     case Tok::kRightBrace:
@@ -488,8 +422,8 @@ std::string Describe(const Token& t) {
         end += DecodeUtf8(t.text.substr(end), &r);
         runes++;
       }
-      if (end < t.text.size()) return "string " + GoQuote(t.text.substr(0, end)) + "...";
-      return "string " + GoQuote(t.text);
+      if (end < t.text.size()) return "string " + Quote(t.text.substr(0, end)) + "...";
+      return "string " + Quote(t.text);
     }
     case Tok::kError:
       return t.error;
@@ -594,47 +528,6 @@ bool IsCleanUtf8(std::string_view s) {
   return true;
 }
 
-void AppendGoQuoted(std::string* dst, std::string_view s) {
-  dst->reserve(dst->size() + s.size() + 2);
-  dst->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    // Copy runs of plain printable ASCII at once.
-    size_t j = i;
-    while (j < s.size()) {
-      unsigned char c = static_cast<unsigned char>(s[j]);
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
-      j++;
-    }
-    dst->append(s.data() + i, j - i);
-    i = j;
-    if (i >= s.size()) break;
-    char32_t r;
-    size_t w = DecodeUtf8(s.substr(i), &r);
-    if (w == 1 && r == kRuneError) {
-      AppendHex(dst, "\\x", static_cast<unsigned char>(s[i]), 2);
-    } else {
-      AppendEscapedRune(dst, r, '"');
-    }
-    i += w;
-  }
-  dst->push_back('"');
-}
-
-std::string GoQuote(std::string_view s) {
-  std::string out;
-  AppendGoQuoted(&out, s);
-  return out;
-}
-
-std::string GoQuoteRune(char32_t r) {
-  if (r > kMaxRune || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
-  std::string out = "'";
-  AppendEscapedRune(&out, r, '\'');
-  out += "'";
-  return out;
-}
-
 bool IsValidLabelName(std::string_view name) {
   if (name.empty() || !IsAsciiAlpha(name[0])) return false;
   for (char c : name) {
@@ -649,7 +542,7 @@ std::string LabelsString(const Labels& labels) {
     if (i > 0) out += ", ";
     out += labels[i].name;
     out += '=';
-    AppendGoQuoted(&out, labels[i].value);
+    go::AppendQuote(labels[i].value, kPrintable, &out);
   }
   out += '}';
   return out;
@@ -661,7 +554,7 @@ std::string LabelsString(const LabelRef* labels, size_t n) {
     if (i > 0) out += ", ";
     out += labels[i].name;
     out += '=';
-    AppendGoQuoted(&out, labels[i].value);
+    go::AppendQuote(labels[i].value, kPrintable, &out);
   }
   out += '}';
   return out;

@@ -2,8 +2,8 @@
 
 // Label sets as text: parsing the form clients send in protobuf pushes, the
 // canonical form Loki prints in its messages, and the rewriting Loki applies
-// to structured metadata names. Go's string quoting lives here too, since
-// every message that shows a label value quotes it the way Go does.
+// to structured metadata names. Values are quoted as Go's strconv.Quote does
+// (go::Quote with Printable::kSpacesAndFormatChars, common/go/strconv.h).
 //
 // Thread safety: free functions on values; safe from any thread.
 
@@ -41,18 +41,9 @@ bool IsValidLabelName(std::string_view name);
 
 // The canonical text of a label set, `{a="1", b="2"}`: pairs in the given
 // order (callers pass sorted labels), ", " between them, values quoted like
-// Go's strconv.Quote. An empty set is "{}".
+// Go's strconv.Quote (see above). An empty set is "{}".
 std::string LabelsString(const Labels& labels);
 std::string LabelsString(const LabelRef* labels, size_t n);
-
-// Appends s quoted like Go's strconv.Quote: `"`, `\` and control characters
-// escaped, printable UTF-8 kept, each byte of invalid UTF-8 written \xHH.
-void AppendGoQuoted(std::string* dst, std::string_view s);
-std::string GoQuote(std::string_view s);
-
-// A code point quoted like Go's strconv.QuoteRune ('x', '\n', '\''). A value
-// that is not a valid code point prints as U+FFFD.
-std::string GoQuoteRune(char32_t r);
 
 // How Loki rewrites a structured metadata name into a valid label name: every
 // character that is not a letter or a digit becomes '_', a name starting with

@@ -1,5 +1,6 @@
 #include "logstore/pipeline/logfmt_scan.h"
 
+#include "common/go/strconv.h"
 #include "logstore/model/labels.h"
 
 namespace logstack::logstore::pipeline {
@@ -75,7 +76,9 @@ void LogfmtScanner::Error(size_t pos, std::string_view msg) {
 }
 
 void LogfmtScanner::Unexpected(size_t pos, char c) {
-  Error(pos, "unexpected " + GoQuoteRune(static_cast<unsigned char>(c)));
+  std::string msg = "unexpected ";
+  go::AppendQuoteRune(static_cast<unsigned char>(c), go::Printable::kSpacesAndFormatChars, &msg);
+  Error(pos, msg);
 }
 
 bool LogfmtScanner::Next() {

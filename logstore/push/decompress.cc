@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "logstore/model/labels.h"
+#include "common/go/strconv.h"
 
 namespace logstack::logstore::push {
 
@@ -180,7 +180,9 @@ StatusOr<std::string> DecodeContentEncoding(std::string_view content_encoding, s
   max_decoded_bytes = std::min(max_decoded_bytes, std::numeric_limits<size_t>::max() / 2);
   if (content_encoding == "gzip") return Gunzip(body, max_decoded_bytes);
   if (content_encoding == "deflate") return InflateRaw(body, max_decoded_bytes);
-  return InvalidArgument("Content-Encoding " + GoQuote(content_encoding) + " not supported");
+  return InvalidArgument("Content-Encoding " +
+                         go::Quote(content_encoding, go::Printable::kSpacesAndFormatChars) +
+                         " not supported");
 }
 
 }  // namespace logstack::logstore::push

@@ -8,44 +8,6 @@
 
 namespace logstack::logstore::push {
 
-std::string_view DiscardReasonName(DiscardReason reason) {
-  switch (reason) {
-    case DiscardReason::kLineTooLong:
-      return "line_too_long";
-    case DiscardReason::kGreaterThanMaxSampleAge:
-      return "greater_than_max_sample_age";
-    case DiscardReason::kTooFarInFuture:
-      return "too_far_in_future";
-    case DiscardReason::kInvalidLabels:
-      return "invalid_labels";
-    case DiscardReason::kMissingLabels:
-      return "missing_labels";
-    case DiscardReason::kMaxLabelNamesPerSeries:
-      return "max_label_names_per_series";
-    case DiscardReason::kLabelNameTooLong:
-      return "label_name_too_long";
-    case DiscardReason::kLabelValueTooLong:
-      return "label_value_too_long";
-    case DiscardReason::kDuplicateLabelNames:
-      return "duplicate_label_names";
-    case DiscardReason::kStructuredMetadataTooLarge:
-      return "structured_metadata_too_large";
-    case DiscardReason::kStructuredMetadataTooMany:
-      return "structured_metadata_too_many";
-    case DiscardReason::kDisallowedStructuredMetadata:
-      return "disallowed_structured_metadata";
-    case DiscardReason::kTooFarBehind:
-      return "too_far_behind";
-    case DiscardReason::kPerStreamRateLimit:
-      return "per_stream_rate_limit";
-    case DiscardReason::kStreamLimit:
-      return "stream_limit";
-    case DiscardReason::kRateLimited:
-      return "rate_limited";
-  }
-  return "unknown";
-}
-
 int DiscardReasonHttpStatus(DiscardReason reason) {
   switch (reason) {
     case DiscardReason::kPerStreamRateLimit:
@@ -190,6 +152,30 @@ std::string IgnoredEntriesMessage(std::string_view first, std::string_view tenan
        " for stream: ";
   m += labels;
   return m;
+}
+
+int RefusalHttpStatus(const ingest::Refusal& refusal) {
+  return DiscardReasonHttpStatus(refusal.reason);
+}
+
+std::string RefusalMessage(const ingest::Refusal& r, std::string_view tenant) {
+  switch (r.reason) {
+    case DiscardReason::kRateLimited:
+      return IngestionRateLimitedMessage(tenant, r.limit_bytes, r.refused, r.line_bytes);
+    case DiscardReason::kStreamLimit:
+      return StreamLimitMessage(r.labels, tenant);
+    case DiscardReason::kTooFarBehind:
+      return IgnoredEntriesMessage(TooFarBehindMessage(r.ts, r.oldest_acceptable), tenant,
+                                   r.refused, r.total, r.labels);
+    case DiscardReason::kPerStreamRateLimit:
+      return IgnoredEntriesMessage(
+          PerStreamRateLimitedMessage(r.ts, static_cast<uint64_t>(r.limit_bytes), r.labels,
+                                      r.entry_bytes),
+          tenant, r.refused, r.total, r.labels);
+    default:
+      // Not a reason the store refuses with; named rather than dropped.
+      return "entries refused: " + std::string(DiscardReasonName(r.reason));
+  }
 }
 
 }  // namespace logstack::logstore::push

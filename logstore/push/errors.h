@@ -25,33 +25,14 @@
 #include <unordered_map>
 
 #include "common/status.h"
+#include "logstore/ingest/batch.h"
+#include "logstore/ingest/discard.h"
 
 namespace logstack::logstore::push {
 
-// Why entries were not stored: Loki's discarded-samples reasons, the values
-// of the `reason` label of loki_discarded_samples_total / _bytes_total.
-enum class DiscardReason : uint8_t {
-  kLineTooLong,                   // line_too_long
-  kGreaterThanMaxSampleAge,       // greater_than_max_sample_age
-  kTooFarInFuture,                // too_far_in_future
-  kInvalidLabels,                 // invalid_labels (the label text does not parse)
-  kMissingLabels,                 // missing_labels
-  kMaxLabelNamesPerSeries,        // max_label_names_per_series
-  kLabelNameTooLong,              // label_name_too_long
-  kLabelValueTooLong,             // label_value_too_long
-  kDuplicateLabelNames,           // duplicate_label_names
-  kStructuredMetadataTooLarge,    // structured_metadata_too_large
-  kStructuredMetadataTooMany,     // structured_metadata_too_many
-  kDisallowedStructuredMetadata,  // disallowed_structured_metadata
-  kTooFarBehind,                  // too_far_behind (store: out of the order window)
-  kPerStreamRateLimit,            // per_stream_rate_limit (store; HTTP 429)
-  kStreamLimit,                   // stream_limit (store: max active streams; HTTP 429)
-  kRateLimited,                   // rate_limited (store: tenant ingestion rate; HTTP 429)
-};
-inline constexpr size_t kNumDiscardReasons = 16;
-
-// Loki's name of the reason, e.g. "line_too_long".
-std::string_view DiscardReasonName(DiscardReason reason);
+using ingest::DiscardReason;  // ingest/discard.h
+using ingest::DiscardReasonName;
+using ingest::kNumDiscardReasons;
 
 // 429 for the rate and stream limits, 400 for the rest.
 int DiscardReasonHttpStatus(DiscardReason reason);
@@ -69,6 +50,12 @@ std::string PerStreamRateLimitedMessage(int64_t ts, uint64_t limit_bytes_per_sec
 // one's text, then the totals.
 std::string IgnoredEntriesMessage(std::string_view first, std::string_view tenant, size_t ignored,
                                   size_t total, std::string_view labels);
+
+// Loki's answer to what the store refused of a push for `tenant`
+// (ingest::Refusal): the status is DiscardReasonHttpStatus of its reason,
+// the text one of the above.
+int RefusalHttpStatus(const ingest::Refusal& refusal);
+std::string RefusalMessage(const ingest::Refusal& refusal, std::string_view tenant);
 
 class PushErrors {
  public:

@@ -5,8 +5,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "common/go/strconv.h"
 #include "common/strings.h"
-#include "logstore/model/labels.h"
 
 namespace logstack::logstore::push {
 
@@ -448,7 +448,7 @@ class Parser {
     if (!ok || v > limit) {
       p_ = start;
       return Fail("the timestamp must be a string of digits (Unix nanoseconds) within int64, got " +
-                  GoQuote(s));
+                  go::Quote(s, go::Printable::kSpacesAndFormatChars));
     }
     *ns = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
     return true;

@@ -154,6 +154,7 @@ class Validator {
     for (size_t i = 0; i < req_.streams.size(); i++) {
       if (!req_.streams[i].entries.empty()) Stream(req_.streams[i], parsed[i]);
     }
+    result_.metadata = req_.metadata;  // rewritten in place, never grown
     return std::move(result_);
   }
 

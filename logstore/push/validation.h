@@ -54,7 +54,6 @@
 // Thread safety: ValidatePush mutates only `req`; distinct requests can be
 // validated concurrently.
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -62,55 +61,22 @@
 #include <vector>
 
 #include "common/status.h"
+#include "logstore/ingest/batch.h"
+#include "logstore/ingest/limits.h"
 #include "logstore/model/types.h"
 #include "logstore/push/errors.h"
 
 namespace logstack::logstore::push {
 
-// A tenant's limits. The defaults are Loki's.
-struct ValidationLimits {
-  uint64_t max_line_size = 256 << 10;                // bytes; 0: no limit
-  bool max_line_size_truncate = false;               // cut long lines instead of refusing them
-  int max_label_names_per_series = 15;               // a label named service_name is not counted
-  int max_label_name_length = 1024;                  // bytes
-  int max_label_value_length = 2048;                 // bytes
-  uint64_t max_structured_metadata_size = 64 << 10;  // name + value bytes of one entry; 0: none
-  int max_structured_metadata_entries_count = 128;   // pairs of one entry; 0: no limit
-  bool reject_old_samples = true;
-  int64_t reject_old_samples_max_age_ns = 168 * 3600 * int64_t{1'000'000'000};
-  int64_t creation_grace_period_ns = 10 * 60 * int64_t{1'000'000'000};
-  bool allow_structured_metadata = true;
-};
+using ingest::DiscardStats;
+using ingest::ValidationLimits;  // ingest/limits.h
+using ingest::ValidStream;       // ingest/batch.h
 
-// The accepted entries of one stream.
-struct ValidStream {
-  Labels labels;                   // sorted by name, no empty values, at least one
-  std::string labels_string;       // canonical text, e.g. {app="x", pod="y"}
-  uint64_t hash = 0;               // FNV-1a of labels_string; equal hashes need not be equal labels
-  std::vector<PushEntry> entries;  // accepted, in request order; views into the request
-  // True iff every entry has an empty line and no structured metadata. See
-  // "Empty lines" above.
-  bool only_empty_entries = false;
-};
-
-// Entries (and their line + structured metadata bytes) not stored, by reason.
-struct DiscardStats {
-  uint64_t entries = 0;
-  uint64_t bytes = 0;
-};
-
-struct ValidationResult {
-  std::vector<ValidStream> streams;  // in order of first occurrence
-  PushErrors errors;                 // per-stream and per-entry errors
-  size_t accepted_entries = 0;
-  uint64_t accepted_line_bytes = 0;      // lines of accepted entries
-  uint64_t accepted_metadata_bytes = 0;  // name + value bytes of their metadata
-  size_t truncated_lines = 0;            // with max_line_size_truncate
-  std::array<DiscardStats, kNumDiscardReasons> discarded{};
-
-  const DiscardStats& Discarded(DiscardReason reason) const {
-    return discarded[static_cast<size_t>(reason)];
-  }
+// The checked batch the store takes, and Loki's texts for what the checks
+// refused.
+struct ValidationResult : ingest::Batch {
+  PushErrors errors;           // per-stream and per-entry errors
+  size_t truncated_lines = 0;  // with max_line_size_truncate
 };
 
 // Validates req at time now_ns (Unix nanoseconds). Returns an error

@@ -4,6 +4,7 @@
 
 #include "common/build_info.h"
 #include "common/logging.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/push/decompress.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/push/proto_decoder.h"
@@ -17,7 +18,7 @@ using namespace api_internal;  // NOLINT: this file is the API's own
 namespace {
 
 // A push request object per HTTP I/O thread, decoded into push after push.
-// Store::Push reads a request only while it runs, so the next push on the
+// Distributor::Push reads a request only while it runs, so the next push on the
 // thread may reuse it, and with it the memory of its decompressed body
 // (about 1 MiB for a batch of an agent) instead of allocating and faulting
 // in a new one. A body that grew past kMaxKeptBodyBytes for one unusually
@@ -138,6 +139,7 @@ void Api::Register(http::Server* server) {
                   std::string media(ctype.substr(0, ctype.find(';')));
                   while (!media.empty() && media.back() == ' ') media.pop_back();
                   std::transform(media.begin(), media.end(), media.begin(), ::tolower);
+                  Distributor distributor(store, impl->ctx.clock);
                   auto answer = [respond](PushResult r) {
                     if (r.status == 204) return respond(http::Response::Empty(204));
                     respond(Error(r.status, r.message));
@@ -149,7 +151,7 @@ void Api::Register(http::Server* server) {
                     // neither needs fresh memory (see ThreadPushRequest).
                     PushRequest& scratch = ThreadPushRequest();
                     Status st = push::DecodeProtoPushInto(req.body, &scratch);
-                    if (st.ok()) store->Push(tenant, scratch, std::move(answer));
+                    if (st.ok()) distributor.Push(tenant, scratch, std::move(answer));
                     // Also after a bad body, which may have grown it past the limit.
                     ReleaseThreadPushRequest();
                     if (!st.ok()) respond(Error(400, st.message()));
@@ -161,7 +163,7 @@ void Api::Register(http::Server* server) {
                                                          ? push::DecodeJsonPush(std::move(*body))
                                                          : push::DecodeProtoPush(*body);
                   if (!decoded.ok()) return respond(Error(400, decoded.status().message()));
-                  store->Push(tenant, std::move(*decoded), std::move(answer));
+                  distributor.Push(tenant, std::move(*decoded), std::move(answer));
                 });
 
   RegisterQueryRoutes(&impl->ctx, server);

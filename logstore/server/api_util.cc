@@ -1,8 +1,11 @@
 #include "logstore/server/api_util.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
-#include <cstdio>
+#include <cstdlib>
 
+#include "common/go/time.h"
 #include "common/units.h"
 #include "logstore/engine/limits.h"
 #include "logstore/server/api.h"
@@ -57,60 +60,6 @@ int HttpStatusOf(const Status& s) {
   }
 }
 
-// Days since the civil epoch, for RFC3339 parsing without timegm's locale.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-StatusOr<int64_t> ParseRfc3339(std::string_view s) {
-  auto bad = [&] {
-    return InvalidArgument("cannot parse \"" + std::string(s) + "\" to a valid timestamp");
-  };
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 20 || std::sscanf(std::string(s.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d",
-                                   &y, &mo, &d, &h, &mi, &sec) != 6) {
-    return bad();
-  }
-  size_t i = 19;
-  int64_t frac = 0;
-  if (i < s.size() && s[i] == '.') {
-    i++;
-    int digits = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (digits < 9) {
-        frac = frac * 10 + (s[i] - '0');
-        digits++;
-      }
-      i++;
-    }
-    while (digits++ < 9) frac *= 10;
-  }
-  int64_t offset = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    i++;
-  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh, om;
-    if (std::sscanf(std::string(s.substr(i + 1)).c_str(), "%2d:%2d", &oh, &om) != 2) return bad();
-    offset = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
-    i += 6;
-  } else {
-    return bad();
-  }
-  if (i != s.size()) return bad();
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 59) {
-    return bad();
-  }
-  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset;
-  return secs * kSecond + frac;
-}
-
 // start/end/since as Loki reads them; default_span is how far back start goes.
 StatusOr<TimeRange> ParseRange(const http::Request& req, int64_t now, int64_t default_span) {
   TimeRange r{0, now};
@@ -158,7 +107,10 @@ StatusOr<int64_t> ParseApiTime(std::string_view text) {
     if (s.size() <= 10) return static_cast<int64_t>(n) * api_internal::kSecond;
     return static_cast<int64_t>(n);
   }
-  return api_internal::ParseRfc3339(text);
+  // Loki's time.Parse(time.RFC3339Nano, ...) reads what time.RFC3339 does.
+  StatusOr<int64_t> t = go::ParseRfc3339(text);
+  if (!t.ok()) return InvalidArgument("cannot parse \"" + s + "\" to a valid timestamp");
+  return t;
 }
 
 namespace api_internal {

@@ -10,12 +10,12 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "logstore/chunk/compression.h"
-#include "logstore/push/validation.h"
+#include "logstore/ingest/limits.h"
 
 namespace logstack::logstore {
 
 struct TenantLimits {
-  push::ValidationLimits validation;
+  ingest::ValidationLimits validation;              // checked per request (push::ValidatePush)
   double ingestion_rate_mb = 4;                     // MiB/s, token bucket refill
   double ingestion_burst_size_mb = 6;               // MiB, bucket size
   uint64_t per_stream_rate_limit = 3 << 20;         // bytes/s

@@ -157,6 +157,7 @@ Store::Store(Env* env, Clock* clock, StoreOptions opts, metrics::Registry* regis
       clock_(clock),
       opts_(std::move(opts)),
       registry_(registry),
+      bg_sleeper_(clock->NewSleeper()),
       m_(std::make_unique<Metrics>(registry)) {}
 
 Store::~Store() { Close(); }
@@ -213,9 +214,9 @@ Tenant* Store::GetTenant(const std::string& id, bool create) {
                                    {{"tenant", id}});
   c.bytes = &registry_->GetCounter("logstore_ingested_bytes_total", "Line bytes stored, by tenant.",
                                    {{"tenant", id}});
-  for (size_t r = 0; r < push::kNumDiscardReasons; r++) {
+  for (size_t r = 0; r < ingest::kNumDiscardReasons; r++) {
     const metrics::LabelPairs labels = {
-        {"reason", std::string(push::DiscardReasonName(static_cast<push::DiscardReason>(r)))},
+        {"reason", std::string(ingest::DiscardReasonName(static_cast<ingest::DiscardReason>(r)))},
         {"tenant", id}};
     c.discarded_entries[r] = &registry_->GetCounter(
         "logstore_discarded_samples_total", "Entries rejected, by tenant and reason.", labels);
@@ -639,18 +640,17 @@ void Store::TruncateWal() {
 // ---------------------------------------------------------------- background
 
 void Store::StartBackground() {
-  flush_heartbeat_.store(clock_->MonotonicNanos());
-  bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  const int64_t now = clock_->MonotonicNanos();
+  flush_heartbeat_.store(now);
+  // The first round is due a period from now, on this thread's reading: a
+  // test that moves a FakeClock right after this call moves it past it.
+  bg_thread_ = std::thread([this, now] { BackgroundLoop(now + opts_.flush_check_period_ns); });
 }
 
-void Store::BackgroundLoop() {
-  std::unique_lock<std::mutex> lock(bg_mu_);
-  while (!stopping_) {
-    bg_cv_.wait_for(lock, std::chrono::nanoseconds(opts_.flush_check_period_ns));
-    if (stopping_) break;
-    lock.unlock();
+void Store::BackgroundLoop(int64_t first_round) {
+  for (int64_t next = first_round; bg_sleeper_->SleepUntil(next);
+       next = clock_->MonotonicNanos() + opts_.flush_check_period_ns) {
     RunBackgroundRound();
-    lock.lock();
   }
 }
 
@@ -687,9 +687,8 @@ void Store::Close() {
     std::lock_guard<std::mutex> lock(bg_mu_);
     if (closed_) return;
     closed_ = true;
-    stopping_ = true;
   }
-  bg_cv_.notify_all();
+  bg_sleeper_->Stop();
   if (bg_thread_.joinable()) bg_thread_.join();
   flush_heartbeat_.store(0);
   Status s = FlushAll();

@@ -1,6 +1,8 @@
 #pragma once
 
-// Store: the log store's storage engine. It takes validated pushes, makes
+// Store: the log store's storage engine. It takes checked batches
+// (ingest/batch.h; the distributor validates each push first), applies the
+// limits that need its state (ingest/limits.h), makes
 // them durable in the write-ahead log, keeps each stream's newest entries in
 // an in-memory head chunk, flushes full, old or idle heads to compressed
 // chunk files in time partitions, indexes streams by label, enforces
@@ -33,7 +35,6 @@
 // into the store while holding the registry's lock.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,6 +54,7 @@
 #include "logstore/chunk/chunk_reader.h"
 #include "logstore/index/label_index.h"
 #include "logstore/index/matcher.h"
+#include "logstore/ingest/batch.h"
 #include "logstore/model/iterator.h"
 #include "logstore/model/types.h"
 #include "logstore/store/options.h"
@@ -63,12 +65,6 @@ namespace logstack::logstore {
 namespace wal {
 class Wal;
 }
-
-// What a push gets back: 204 with no message, or Loki's status and message.
-struct PushResult {
-  int status = 204;
-  std::string message;
-};
 
 // One selected stream and an iterator over its entries in the asked range.
 struct StreamSelection {
@@ -100,9 +96,6 @@ struct Stream;
 struct PushWork;
 class Partition;
 class WalRecordWriter;
-namespace push {
-struct ValidStream;
-}
 
 class Store {
  public:
@@ -113,26 +106,29 @@ class Store {
                                                metrics::Registry* registry);
   ~Store();
 
-  // Starts the background flush and retention threads.
+  // Starts the background loop: a round (below) every flush_check_period on
+  // the Clock, timed from the end of the previous one.
   void StartBackground();
   // One round of what the background loop does every flush_check_period:
   // flushes heads that are full, old or idle, and those that pin the WAL's
   // oldest segment while the WAL is over wal.max_size; runs retention when
-  // retention_check_period has passed on the Clock. Tests drive it with a
-  // fake clock instead of waiting for the loop.
+  // retention_check_period has passed on the Clock. Tests may call it
+  // directly, or start the loop and move a FakeClock.
   void RunBackgroundRound();
   // Flushes every head to chunks (so a restart replays nothing), stops the
   // background threads and closes the WAL. Idempotent.
   void Close();
 
-  // Validates and stores a decoded push for a tenant. `done` is called once,
-  // possibly from another thread, after the accepted entries are durable.
-  void Push(const std::string& tenant, PushRequestPtr req, std::function<void(PushResult)> done);
-  // The same for a request the caller keeps: `req` is read (and its
-  // structured metadata rewritten, see push::ValidatePush) only until Push
-  // returns, so the caller may clear and reuse it, and the memory its views
-  // point into, right after, while `done` is still to come.
-  void Push(const std::string& tenant, PushRequest& req, std::function<void(PushResult)> done);
+  // Stores a checked batch for a tenant: refuses what the tenant's rate, its
+  // active-stream limit and each stream's rate and out-of-order window do
+  // not allow, drops entries already stored (docs/storage.md,
+  // "Duplicates"), and appends the rest to the WAL and the heads. `done` is
+  // called once, possibly from another thread, once the kept entries are
+  // durable or the WAL failed (ingest::Outcome). The batch, and the request
+  // it views, are read only until Push returns: the caller may reuse them
+  // right after, while `done` is still to come.
+  void Push(const std::string& tenant, const ingest::Batch& batch,
+            std::function<void(ingest::Outcome)> done);
 
   // Streams matching the selector with entries in [from, to), each with an
   // iterator in `dir` order. Entries identical in time and line are merged.
@@ -213,12 +209,13 @@ class Store {
   Stalls CheckStalls() const;
 
   // Push's steps (store_push.cc). REQUIRES: t->ingest_mu held.
-  void WriteStream(Tenant* t, const push::ValidStream& vs, const PushRequest& req, int64_t now,
-                   WalRecordWriter* record, PushWork* work);
+  void WriteStream(Tenant* t, const ingest::ValidStream& vs, const ingest::Batch& batch,
+                   int64_t now, WalRecordWriter* record, PushWork* work);
   // Appends one stream's entries. REQUIRES: t->ingest_mu, t->mu (shared or
   // exclusive) and s->mu held.
-  void AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, const PushRequest& req,
-                     int64_t now, WalRecordWriter* record, PushWork* work);
+  void AppendEntries(Tenant* t, Stream* s, const ingest::ValidStream& vs,
+                     const ingest::Batch& batch, int64_t now, WalRecordWriter* record,
+                     PushWork* work);
   // True iff (ts, line) is stored in the stream: in its head, a head being
   // flushed or a flushed chunk. REQUIRES: t->mu (either way) and s->mu held.
   bool IsStored(Tenant* t, const Stream& s, int64_t ts, std::string_view line, PushWork* work);
@@ -237,7 +234,8 @@ class Store {
   Status DeletePartitions(Tenant* t, const std::vector<std::shared_ptr<Partition>>& doomed,
                           std::string_view why);
   Status EnforceFreeSpace();
-  void BackgroundLoop();
+  // REQUIRES: first_round is a MonotonicNanos() reading.
+  void BackgroundLoop(int64_t first_round);
   // Sets the gauges from one Stats() snapshot; the registry's scrape hook.
   void SetScrapeGauges();
 
@@ -251,10 +249,11 @@ class Store {
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;
 
   std::mutex flush_mu_;  // one flush at a time
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool stopping_ = false;
-  bool closed_ = false;
+  std::mutex bg_mu_;     // guards closed_
+  bool closed_ = false;  // GUARDED_BY(bg_mu_)
+  // The flush loop's sleep between rounds, on clock_: a FakeClock moved past
+  // the next round wakes it. Stopped by Close().
+  const SleeperPtr bg_sleeper_;
   std::thread bg_thread_;
 
   std::mutex round_mu_;            // one background round at a time; taken before flush_mu_

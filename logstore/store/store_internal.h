@@ -16,9 +16,9 @@
 #include "logstore/chunk/head_chunk.h"
 #include "logstore/index/index_log.h"
 #include "logstore/index/label_index.h"
+#include "logstore/ingest/discard.h"
 #include "logstore/ingest/limits.h"
 #include "logstore/model/types.h"
-#include "logstore/push/errors.h"
 #include "logstore/store/partition.h"
 #include "logstore/store/store.h"
 
@@ -57,8 +57,8 @@ struct Stream {
 struct TenantCounters {
   metrics::Counter* lines = nullptr;
   metrics::Counter* bytes = nullptr;
-  std::array<metrics::Counter*, push::kNumDiscardReasons> discarded_entries{};
-  std::array<metrics::Counter*, push::kNumDiscardReasons> discarded_bytes{};
+  std::array<metrics::Counter*, ingest::kNumDiscardReasons> discarded_entries{};
+  std::array<metrics::Counter*, ingest::kNumDiscardReasons> discarded_bytes{};
 };
 
 struct Tenant {

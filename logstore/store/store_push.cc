@@ -1,16 +1,16 @@
-// Store::Push: validation, the tenant's and streams' limits, duplicate
-// checks, the WAL record and the heads. The rules are in docs/logstore.md
-// ("Push") and docs/storage.md ("Write-ahead log", "Duplicates").
+// Store::Push: the tenant's and streams' limits, duplicate checks, the WAL
+// record and the heads, for a batch the distributor has checked. The rules
+// are in docs/logstore.md ("Push") and docs/storage.md ("Write-ahead log",
+// "Duplicates").
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <unordered_set>
 
 #include "common/logging.h"
 #include "logstore/chunk/chunk_reader.h"
-#include "logstore/push/errors.h"
-#include "logstore/push/validation.h"
 #include "logstore/store/store.h"
 #include "logstore/store/store_internal.h"
 #include "logstore/store/wal_record.h"
@@ -40,14 +40,14 @@ struct PushScratch {
 
 thread_local PushScratch push_scratch;
 
-size_t EstimateRecordSize(const std::string& tenant, const push::ValidationResult& v) {
+size_t EstimateRecordSize(const std::string& tenant, const ingest::Batch& v) {
   size_t n = 16 + tenant.size() + v.accepted_line_bytes + 2 * v.accepted_metadata_bytes +
              16 * v.accepted_entries;
   for (const auto& vs : v.streams) n += 16 + vs.labels_string.size();
   return n;
 }
 
-uint64_t LineBytes(const push::ValidStream& vs) {
+uint64_t LineBytes(const ingest::ValidStream& vs) {
   uint64_t n = 0;
   for (const PushEntry& e : vs.entries) n += e.line.size();
   return n;
@@ -57,13 +57,12 @@ uint64_t LineBytes(const push::ValidStream& vs) {
 
 // What one push did, gathered under the locks and reported after them.
 struct PushWork {
-  using Reason = push::DiscardReason;
+  using Reason = ingest::DiscardReason;
 
-  std::array<push::DiscardStats, push::kNumDiscardReasons> discarded{};
+  std::array<ingest::DiscardStats, ingest::kNumDiscardReasons> discarded{};
   // The store's own refusal (rate, stream limit, window); the last one
   // decides the answer, as in Loki, which answers with one message per push.
-  int status = 204;
-  std::string message;
+  std::optional<ingest::Refusal> refusal;
   uint64_t lines = 0;
   uint64_t bytes = 0;
   uint64_t duplicates = 0;
@@ -89,59 +88,50 @@ struct PushWork {
     discarded[static_cast<size_t>(r)].entries += entries;
     discarded[static_cast<size_t>(r)].bytes += line_bytes;
   }
-  void Refuse(int code, std::string text) {
-    status = code;
-    message = std::move(text);
+  ingest::Refusal& Refuse(Reason r, const std::string& labels) {
+    refusal.emplace();
+    refusal->reason = r;
+    refusal->labels = labels;
+    return *refusal;
   }
 };
 
-void Store::Push(const std::string& tenant_id, PushRequestPtr req,
-                 std::function<void(PushResult)> done) {
-  Push(tenant_id, *req, std::move(done));
-}
-
-void Store::Push(const std::string& tenant_id, PushRequest& req,
-                 std::function<void(PushResult)> done) {
-  if (Status h = WalHealth(); !h.ok()) return done({503, h.message()});
-  if (req.streams.empty()) {
-    return done({422, "error at least one valid stream is required for ingestion"});
-  }
-  const TenantLimits& limits = opts_.LimitsFor(tenant_id);
+void Store::Push(const std::string& tenant_id, const ingest::Batch& batch,
+                 std::function<void(ingest::Outcome)> done) {
+  if (Status h = WalHealth(); !h.ok()) return done({std::move(h), std::nullopt});
   const int64_t now = clock_->NowNanos();
-  auto validated = push::ValidatePush(req, limits.validation, now, tenant_id);
-  if (!validated.ok()) return done({400, validated.status().message()});
-  const push::ValidationResult& v = *validated;
   Tenant* t = GetTenant(tenant_id, true);
   PushWork work;
-  work.discarded = v.discarded;
+  work.discarded = batch.discarded;
   work.tailing = tails_.active();
-  PushResult result;
   bool appended = false;
   {
     std::lock_guard<std::mutex> ingest(t->ingest_mu);
-    if (!t->limiter.TakeIngestion(v.accepted_line_bytes, now)) {
-      work.Discard(push::DiscardReason::kRateLimited, v.accepted_entries, v.accepted_line_bytes);
-      result = {429, push::IngestionRateLimitedMessage(tenant_id, t->limiter.rate_bytes(),
-                                                       v.accepted_entries, v.accepted_line_bytes)};
+    if (!t->limiter.TakeIngestion(batch.accepted_line_bytes, now)) {
+      work.Discard(ingest::DiscardReason::kRateLimited, batch.accepted_entries,
+                   batch.accepted_line_bytes);
+      ingest::Refusal& r = work.Refuse(ingest::DiscardReason::kRateLimited, "");
+      r.limit_bytes = t->limiter.rate_bytes();
+      r.refused = r.total = batch.accepted_entries;
+      r.line_bytes = batch.accepted_line_bytes;
     } else {
       WalRecordWriter record(&push_scratch.record);
-      record.Begin(tenant_id, EstimateRecordSize(tenant_id, v));
-      for (const push::ValidStream& vs : v.streams) WriteStream(t, vs, req, now, &record, &work);
-      if (!v.errors.empty()) {
-        result = {v.errors.HttpStatus(), v.errors.Message()};
-      } else if (work.status != 204) {
-        result = {work.status, work.message};
+      record.Begin(tenant_id, EstimateRecordSize(tenant_id, batch));
+      for (const ingest::ValidStream& vs : batch.streams) {
+        WriteStream(t, vs, batch, now, &record, &work);
       }
       const std::string_view payload = record.Finish();
       if (!payload.empty() && wal_) {
         // Append copies the record, so the scratch is free again once it returns.
-        const uint64_t seq = wal_->Append(payload, [done = std::move(done), result](Status s) {
-          if (!s.ok()) {
-            LOG_ERROR("component=wal op=append err={}", Quote(s.ToString()));
-            return done({503, "failed to write the write-ahead log: " + s.message()});
-          }
-          done(result);
-        });
+        const uint64_t seq =
+            wal_->Append(payload, [done = std::move(done), refusal = work.refusal](Status s) {
+              if (!s.ok()) {
+                LOG_ERROR("component=wal op=append err={}", Quote(s.ToString()));
+                return done(
+                    {Unavailable("failed to write the write-ahead log: " + s.message()), refusal});
+              }
+              done({Status::Ok(), refusal});
+            });
         appended = true;
         for (Stream* s : work.touched) {
           std::lock_guard<std::mutex> lock(s->mu);
@@ -153,11 +143,11 @@ void Store::Push(const std::string& tenant_id, PushRequest& req,
   }
   push_scratch.Release();
   ReportPush(t, work);
-  if (!appended) done(result);
+  if (!appended) done({Status::Ok(), std::move(work.refusal)});
 }
 
-void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushRequest& req, int64_t now,
-                        WalRecordWriter* record, PushWork* work) {
+void Store::WriteStream(Tenant* t, const ingest::ValidStream& vs, const ingest::Batch& batch,
+                        int64_t now, WalRecordWriter* record, PushWork* work) {
   if (vs.entries.empty()) return;
   {
     std::shared_lock<std::shared_mutex> tl(t->mu);
@@ -165,11 +155,11 @@ void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushReques
     if (it != t->by_labels.end()) {
       Stream* s = it->second;
       std::lock_guard<std::mutex> sl(s->mu);
-      return AppendEntries(t, s, vs, req, now, record, work);
+      return AppendEntries(t, s, vs, batch, now, record, work);
     }
   }
   // Loki shows nothing for a stream that holds only empty lines; not
-  // creating it gives the same answers (see push/validation.h).
+  // creating it gives the same answers (see ingest::ValidStream).
   if (vs.only_empty_entries) return;
   // A new stream: created and written under the exclusive lock, so that
   // retention cannot drop it, still empty, in between.
@@ -178,22 +168,23 @@ void Store::WriteStream(Tenant* t, const push::ValidStream& vs, const PushReques
   Stream* s = it != t->by_labels.end() ? it->second : nullptr;
   if (s == nullptr) {
     if (!t->limiter.MayActivateStream()) {
-      work->Discard(push::DiscardReason::kStreamLimit, vs.entries.size(), LineBytes(vs));
-      work->Refuse(429, push::StreamLimitMessage(vs.labels_string, t->id));
+      work->Discard(ingest::DiscardReason::kStreamLimit, vs.entries.size(), LineBytes(vs));
+      work->Refuse(ingest::DiscardReason::kStreamLimit, vs.labels_string);
       return;
     }
     s = CreateStreamLocked(t, vs.labels, vs.labels_string);
   }
   std::lock_guard<std::mutex> sl(s->mu);
-  AppendEntries(t, s, vs, req, now, record, work);
+  AppendEntries(t, s, vs, batch, now, record, work);
 }
 
-void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, const PushRequest& req,
-                          int64_t now, WalRecordWriter* record, PushWork* work) {
-  using Reason = push::DiscardReason;
+void Store::AppendEntries(Tenant* t, Stream* s, const ingest::ValidStream& vs,
+                          const ingest::Batch& batch, int64_t now, WalRecordWriter* record,
+                          PushWork* work) {
+  using Reason = ingest::DiscardReason;
   if (!s->InMemory() && !t->limiter.MayActivateStream()) {
     work->Discard(Reason::kStreamLimit, vs.entries.size(), LineBytes(vs));
-    work->Refuse(429, push::StreamLimitMessage(s->labels_string, t->id));
+    work->Refuse(Reason::kStreamLimit, s->labels_string);
     return;
   }
   const TenantLimits& limits = opts_.LimitsFor(t->id);
@@ -202,17 +193,18 @@ void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, con
   PushWork::TailBatch* tail = nullptr;
   if (work->tailing) tail = &work->tails.emplace_back();
   record->BeginStream(s->labels_string);
+  // The first entry refused, which Loki's message is about.
+  ingest::Refusal first;
   size_t ignored = 0;
-  int ignored_status = 0;
-  std::string first_ignored;
   uint64_t n = 0;
   for (const PushEntry& e : vs.entries) {
     const int64_t ts = e.timestamp_ns;
     if (!s->limiter.InWindow(ts, window)) {
       work->Discard(Reason::kTooFarBehind, 1, e.line.size());
       if (ignored++ == 0) {
-        ignored_status = 400;
-        first_ignored = push::TooFarBehindMessage(ts, s->limiter.OldestAcceptable(window));
+        first.reason = Reason::kTooFarBehind;
+        first.ts = ts;
+        first.oldest_acceptable = s->limiter.OldestAcceptable(window);
       }
       continue;
     }
@@ -224,15 +216,16 @@ void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, con
     }
     md.clear();
     if (e.metadata_count > 0) {
-      EncodeMetadata(&md, req.metadata.data() + e.metadata_begin, e.metadata_count);
+      EncodeMetadata(&md, batch.metadata.data() + e.metadata_begin, e.metadata_count);
     }
     const double cost = static_cast<double>(e.line.size() + md.size());
     if (!s->limiter.TakeRate(cost, now)) {
       work->Discard(Reason::kPerStreamRateLimit, 1, e.line.size());
       if (ignored++ == 0) {
-        ignored_status = 429;
-        first_ignored = push::PerStreamRateLimitedMessage(ts, limits.per_stream_rate_limit,
-                                                          s->labels_string, cost);
+        first.reason = Reason::kPerStreamRateLimit;
+        first.ts = ts;
+        first.limit_bytes = static_cast<double>(limits.per_stream_rate_limit);
+        first.entry_bytes = cost;
       }
       continue;
     }
@@ -254,8 +247,10 @@ void Store::AppendEntries(Tenant* t, Stream* s, const push::ValidStream& vs, con
   }
   record->EndStream();
   if (ignored > 0) {
-    work->Refuse(ignored_status, push::IgnoredEntriesMessage(first_ignored, t->id, ignored,
-                                                             vs.entries.size(), s->labels_string));
+    first.labels = s->labels_string;
+    first.refused = ignored;
+    first.total = vs.entries.size();
+    work->refusal = std::move(first);
   }
   if (n == 0) {
     if (tail != nullptr) work->tails.pop_back();
@@ -315,8 +310,8 @@ bool Store::IsStored(Tenant* t, const Stream& s, int64_t ts, std::string_view li
 
 void Store::ReportPush(Tenant* t, PushWork& work) {
   const TenantCounters& c = t->counters;
-  for (size_t r = 0; r < push::kNumDiscardReasons; r++) {
-    const push::DiscardStats& d = work.discarded[r];
+  for (size_t r = 0; r < ingest::kNumDiscardReasons; r++) {
+    const ingest::DiscardStats& d = work.discarded[r];
     if (d.entries == 0) continue;
     c.discarded_entries[r]->Inc(static_cast<double>(d.entries));
     c.discarded_bytes[r]->Inc(static_cast<double>(d.bytes));

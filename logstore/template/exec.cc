@@ -6,8 +6,8 @@
 #include <array>
 #include <cmath>
 
+#include "common/go/time_format.h"
 #include "logstore/template/go_fmt.h"
-#include "logstore/template/go_time.h"
 #include "logstore/template/parse.h"
 #include "logstore/template/template.h"
 
@@ -286,12 +286,12 @@ class Executor {
   }
 
   // The argument-less methods of time.Time that a template may call.
-  static bool TimeMethod(GoTime t, std::string_view name, Value* out) {
+  static bool TimeMethod(go::Time t, std::string_view name, Value* out) {
     int64_t days = t.sec >= 0 ? t.sec / 86400 : -((-t.sec + 86399) / 86400);
     int64_t secs = t.sec - days * 86400;
     int64_t year;
     int month, day;
-    CivilFromDays(days, &year, &month, &day);
+    go::CivilFromDays(days, &year, &month, &day);
     if (name == "Unix") {
       *out = Value::Int64(t.sec);
     } else if (name == "UnixMilli") {
@@ -305,7 +305,7 @@ class Executor {
     } else if (name == "Day") {
       *out = Value::Int(day);
     } else if (name == "YearDay") {
-      *out = Value::Int(days - DaysFromCivil(year, 1, 1) + 1);
+      *out = Value::Int(days - go::DaysFromCivil(year, 1, 1) + 1);
     } else if (name == "Hour") {
       *out = Value::Int(secs / 3600);
     } else if (name == "Minute") {
@@ -318,7 +318,7 @@ class Executor {
       *out = Value::Time(t);
     } else if (name == "String") {
       std::string s;
-      AppendGoTimeString(t, &s);
+      go::AppendTimeString(t, &s);
       *out = Value::String(std::move(s));
     } else {
       return false;

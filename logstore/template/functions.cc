@@ -424,7 +424,7 @@ Status Timestamp(std::span<Value>, const CallContext& c, Value* out) {
     nsec += 1000000000;
     --sec;
   }
-  *out = Value::Time(GoTime{sec, static_cast<int32_t>(nsec)});
+  *out = Value::Time(go::Time{sec, static_cast<int32_t>(nsec)});
   return Status::Ok();
 }
 

@@ -5,25 +5,15 @@
 #include <string>
 
 #include "common/go/strconv.h"
+#include "common/go/time_format.h"
 #include "logstore/template/functions.h"
 #include "logstore/template/go_fmt.h"
-#include "logstore/template/go_time.h"
 
 namespace logstack::logstore::tmpl {
 
 namespace {
 
 using Args = std::span<Value>;
-
-GoTime FromUnixNs(int64_t ns) {
-  int64_t sec = ns / 1000000000;
-  int64_t nsec = ns % 1000000000;
-  if (nsec < 0) {
-    nsec += 1000000000;
-    --sec;
-  }
-  return GoTime{sec, static_cast<int32_t>(nsec)};
-}
 
 Status StrResult(std::string s, Value* out) {
   *out = Value::String(std::move(s));
@@ -33,38 +23,38 @@ Status StrResult(std::string s, Value* out) {
 // sprig's date(fmt, date): a time, or Unix seconds as int/int64; anything
 // else formats the current time.
 Status FnDate(Args a, const CallContext& c, Value* out) {
-  GoTime t;
+  go::Time t;
   switch (a[1].kind()) {
     case Value::Kind::kTime:
       t = a[1].time();
       break;
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
-      t = GoTime{a[1].int_value(), 0};
+      t = go::Time{a[1].int_value(), 0};
       break;
     default:
-      t = FromUnixNs(c.data->NowNs());
+      t = go::TimeFromUnixNanos(c.data->NowNs());
   }
   std::string s;
-  AppendGoTimeFormat(t, a[0].str(), &s);
+  go::AppendFormat(t, a[0].str(), &s);
   return StrResult(std::move(s), out);
 }
 
 // sprig's toDate drops the parse error and returns Go's zero time.
 Status FnToDate(Args a, const CallContext&, Value* out) {
-  std::optional<GoTime> t = ParseGoTime(a[0].str(), a[1].str());
-  *out = Value::Time(t ? *t : GoTime{kZeroTimeSec, 0});
+  std::optional<go::Time> t = go::Parse(a[0].str(), a[1].str());
+  *out = Value::Time(t ? *t : go::Time{go::kZeroTimeSec, 0});
   return Status::Ok();
 }
 
 Status FnToDateInZone(Args a, const CallContext&, Value* out) {
-  std::optional<GoTime> t = ParseGoTime(a[0].str(), a[2].str());
-  *out = Value::Time(t ? *t : GoTime{kZeroTimeSec, 0});
+  std::optional<go::Time> t = go::Parse(a[0].str(), a[2].str());
+  *out = Value::Time(t ? *t : go::Time{go::kZeroTimeSec, 0});
   return Status::Ok();
 }
 
 Status FnNow(Args, const CallContext& c, Value* out) {
-  *out = Value::Time(FromUnixNs(c.data->NowNs()));
+  *out = Value::Time(go::TimeFromUnixNanos(c.data->NowNs()));
   return Status::Ok();
 }
 
@@ -74,13 +64,13 @@ Status FnUnixEpoch(Args a, const CallContext&, Value* out) {
 
 // Go's UnixMilli/UnixNano: wrapping int64 arithmetic.
 Status FnUnixEpochMillis(Args a, const CallContext&, Value* out) {
-  GoTime t = a[0].time();
+  go::Time t = a[0].time();
   uint64_t ms = static_cast<uint64_t>(t.sec) * 1000u + static_cast<uint64_t>(t.nsec / 1000000);
   return StrResult(std::to_string(static_cast<int64_t>(ms)), out);
 }
 
 Status FnUnixEpochNanos(Args a, const CallContext&, Value* out) {
-  GoTime t = a[0].time();
+  go::Time t = a[0].time();
   uint64_t ns = static_cast<uint64_t>(t.sec) * 1000000000u + static_cast<uint64_t>(t.nsec);
   return StrResult(std::to_string(static_cast<int64_t>(ns)), out);
 }
@@ -97,22 +87,22 @@ Status FnUnixToTime(Args a, const CallContext&, Value* out) {
                      std::string(s) + "\": invalid syntax");
   }
   const int64_t v = *parsed;
-  GoTime t;
+  go::Time t;
   switch (s.size()) {
     case 5:
-      t = GoTime{v * 86400, 0};
+      t = go::Time{v * 86400, 0};
       break;
     case 10:
-      t = GoTime{v, 0};
+      t = go::Time{v, 0};
       break;
     case 13:
-      t = FromUnixNs(v * 1000000);
+      t = go::TimeFromUnixNanos(v * 1000000);
       break;
     case 16:
-      t = FromUnixNs(v * 1000);
+      t = go::TimeFromUnixNanos(v * 1000);
       break;
     case 19:
-      t = FromUnixNs(v);
+      t = go::TimeFromUnixNanos(v);
       break;
     default:
       return CallError("unable to parse time '" + std::string(s) + "' length " +

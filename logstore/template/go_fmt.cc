@@ -9,8 +9,8 @@
 #include <string>
 
 #include "common/go/strconv.h"
+#include "common/go/time_format.h"
 #include "common/go/utf8.h"
-#include "logstore/template/go_time.h"
 
 namespace logstack::logstore::tmpl {
 

@@ -1,8 +1,8 @@
 #include "logstore/template/value.h"
 
 #include "common/go/strconv.h"
+#include "common/go/time_format.h"
 #include "logstore/template/go_fmt.h"
-#include "logstore/template/go_time.h"
 
 namespace logstack::logstore::tmpl {
 
@@ -56,7 +56,7 @@ Value Value::Borrowed(std::string_view s) {
   return v;
 }
 
-Value Value::Time(GoTime t) {
+Value Value::Time(go::Time t) {
   Value v;
   v.kind_ = Kind::kTime;
   v.i_ = t.sec;
@@ -117,8 +117,8 @@ bool IsTrue(const Value& v) {
 
 bool IsEmpty(const Value& v) {
   if (v.kind() == Value::Kind::kTime) {
-    GoTime t = v.time();
-    return t.sec == kZeroTimeSec && t.nsec == 0;
+    go::Time t = v.time();
+    return t.sec == go::kZeroTimeSec && t.nsec == 0;
   }
   return !IsTrue(v);
 }
@@ -145,7 +145,7 @@ void AppendValue(const Value& v, bool template_print, std::string* out) {
       out->append(v.str());
       return;
     case Value::Kind::kTime:
-      AppendGoTimeString(v.time(), out);
+      go::AppendTimeString(v.time(), out);
       return;
     case Value::Kind::kMap:
       // The labels cannot be listed through TemplateData; Go would print

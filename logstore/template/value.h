@@ -14,15 +14,9 @@
 #include <string>
 #include <string_view>
 
-namespace logstack::logstore::tmpl {
+#include "common/go/time_format.h"
 
-// A time.Time in UTC: seconds since the Unix epoch and nanoseconds in
-// [0, 1e9). Go's zero time (0001-01-01) is kZeroTimeSec.
-struct GoTime {
-  int64_t sec = 0;
-  int32_t nsec = 0;
-};
-inline constexpr int64_t kZeroTimeSec = -62135596800;
+namespace logstack::logstore::tmpl {
 
 class Value {
  public:
@@ -41,7 +35,7 @@ class Value {
   static Value String(std::string s);
   // REQUIRES: `s` outlives every use of the value.
   static Value Borrowed(std::string_view s);
-  static Value Time(GoTime t);
+  static Value Time(go::Time t);
   static Value Map();  // the template's data: the labels
 
   Kind kind() const { return kind_; }
@@ -57,7 +51,7 @@ class Value {
   uint64_t uint_value() const { return static_cast<uint64_t>(i_); }
   double float_value() const { return f_; }
   std::string_view str() const { return borrowed_ ? view_ : std::string_view(owned_); }
-  GoTime time() const { return GoTime{i_, static_cast<int32_t>(f_)}; }
+  go::Time time() const { return go::Time{i_, static_cast<int32_t>(f_)}; }
 
   // Go's name for the type: "string", "int64", "time.Time", ...
   std::string_view TypeName() const;

@@ -32,6 +32,14 @@ class WebSocketTest : public ::testing::Test {
         });
       }));
     });
+    // Echoes the handshake's X-Scope-OrgID, then closes.
+    server_->Route({"GET"}, "/org", [](Request& req, Responder respond) {
+      respond(Response::WebSocketUpgrade(
+          [org = std::string(req.GetHeader("X-Scope-OrgID"))](WebSocketPtr ws) {
+            ws->SendText(org.empty() ? "(none)" : org);
+            ws->Close("done");
+          }));
+    });
     server_->Route({"GET"}, "/hold", [this](Request&, Responder respond) {
       respond(Response::WebSocketUpgrade([this](WebSocketPtr ws) {
         ws->OnClose([this] { closed_.set_value(); });
@@ -74,6 +82,17 @@ TEST_F(WebSocketTest, HandlerCanAnswerPlainHttpAndPlainRequestsGet400) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("not using the websocket protocol"), std::string::npos) << r->body;
+}
+
+TEST_F(WebSocketTest, ClientSendsTheOrgIdItIsGiven) {
+  Start();
+  for (const std::string org : {"tenant-a", ""}) {
+    testutil::WsClient c;
+    ASSERT_TRUE(c.Connect("127.0.0.1", server_->port(), "/org", 10s, 0, org).ok());
+    auto m = c.Read();
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(*m, org.empty() ? "(none)" : org);
+  }
 }
 
 TEST_F(WebSocketTest, ClientCloseAndServerStopEndTheConnection) {

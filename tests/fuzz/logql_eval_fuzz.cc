@@ -18,6 +18,7 @@
 
 #include "common/mem_env.h"
 #include "common/metrics.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/engine/engine.h"
 #include "logstore/logql/parser.h"
 #include "logstore/push/json_decoder.h"
@@ -54,7 +55,9 @@ struct Fixture {
     auto req = push::DecodeJsonPush(body.dump());
     if (!req.ok()) std::abort();
     std::promise<PushResult> done;
-    store->Push("fake", std::move(*req), [&done](PushResult r) { done.set_value(r); });
+    Distributor(store.get(), &store_clock).Push("fake", std::move(*req), [&done](PushResult r) {
+      done.set_value(r);
+    });
     if (done.get_future().get().status != 204) std::abort();
   }
 

@@ -1,9 +1,8 @@
 #pragma once
 
-// A live-tail client for the stress test and the hang reproducer: a
-// WebSocket on /loki/api/v1/tail that sends X-Scope-OrgID with the handshake
-// (testutil::WsClient sends no headers, and with auth enabled the tail route
-// needs the tenant) and parses each frame into lines and a dropped count.
+// A live-tail client for the stress test and the hang reproducer:
+// testutil::WsClient on /loki/api/v1/tail, with the tenant's X-Scope-OrgID,
+// parsing each frame into lines and a dropped count.
 //
 // Every call has a deadline; past it the connection is torn down and
 // DeadlineExceeded is returned, so a hung server never hangs the caller.
@@ -12,11 +11,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "tests/testutil/ws_client.h"
 
 namespace logstack::stress {
 
@@ -27,11 +26,6 @@ struct TailFrame {
 
 class TailClient {
  public:
-  TailClient();
-  ~TailClient();
-  TailClient(const TailClient&) = delete;
-  TailClient& operator=(const TailClient&) = delete;
-
   // Connects to host:port and upgrades GET `target` for `tenant` (no header
   // when empty). receive_buffer > 0 sets the socket's receive buffer, so a
   // client that stops reading pushes back on the server quickly.
@@ -41,12 +35,11 @@ class TailClient {
   // Reads and parses the next frame. Unavailable when the server closed the
   // connection; Internal when a frame is not the tail JSON.
   StatusOr<TailFrame> Read(std::chrono::milliseconds timeout);
-  // Sends a close frame and waits (briefly) for the server's.
+  // Sends a close frame and waits (up to 5 s) for the server's.
   void Close();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  testutil::WsClient ws_;
 };
 
 }  // namespace logstack::stress

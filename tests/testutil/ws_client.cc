@@ -38,7 +38,8 @@ WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
 WsClient::~WsClient() = default;
 
 Status WsClient::Connect(const std::string& host, uint16_t port, const std::string& target,
-                         std::chrono::milliseconds timeout, int receive_buffer) {
+                         std::chrono::milliseconds timeout, int receive_buffer,
+                         const std::string& org_id) {
   impl_->ws.emplace(impl_->ioc);
   beast::error_code ec;
   tcp::socket& sock = impl_->ws->next_layer();
@@ -48,6 +49,10 @@ Status WsClient::Connect(const std::string& host, uint16_t port, const std::stri
   }
   if (!ec) sock.connect(tcp::endpoint(net::ip::make_address(host), port), ec);
   if (ec) return Unavailable("connect: " + ec.message());
+  if (!org_id.empty()) {
+    impl_->ws->set_option(websocket::stream_base::decorator(
+        [org_id](websocket::request_type& req) { req.set("X-Scope-OrgID", org_id); }));
+  }
   bool done = false;
   websocket::response_type res;
   impl_->ws->async_handshake(res, host + ":" + std::to_string(port), target,

@@ -26,10 +26,11 @@ class WsClient {
 
   // Connects and performs the handshake for `target` ("/path?query").
   // receive_buffer > 0 sets the socket's receive buffer (to make a slow
-  // reader's backlog reach the server quickly).
+  // reader's backlog reach the server quickly). A non-empty `org_id` is sent
+  // as X-Scope-OrgID (the tenant, when the server has auth enabled).
   Status Connect(const std::string& host, uint16_t port, const std::string& target,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                 int receive_buffer = 0);
+                 int receive_buffer = 0, const std::string& org_id = "");
   // Reads the next message. Returns Unavailable with the close reason when
   // the server closed the connection.
   StatusOr<std::string> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -64,6 +64,26 @@ TEST(QuoteTest, PrintableSetsDiffer) {
   }
 }
 
+// Loki's label texts and the messages about them (logstore/model) quote
+// with Printable::kSpacesAndFormatChars.
+TEST(QuoteTest, LabelTexts) {
+  auto quote_rune = [](char32_t r) {
+    std::string s;
+    AppendQuoteRune(r, Printable::kSpacesAndFormatChars, &s);
+    return s;
+  };
+  EXPECT_EQ(Quote("", Printable::kSpacesAndFormatChars), "\"\"");
+  EXPECT_EQ(Quote("br", Printable::kSpacesAndFormatChars), "\"br\"");
+  EXPECT_EQ(quote_rune('1'), "'1'");
+  EXPECT_EQ(quote_rune('\''), "'\\''");
+  EXPECT_EQ(quote_rune('"'), "'\"'");
+  EXPECT_EQ(quote_rune('\n'), "'\\n'");
+  EXPECT_EQ(quote_rune(0), "'\\x00'");
+  EXPECT_EQ(quote_rune(0x85), "'\\u0085'");
+  EXPECT_EQ(quote_rune(0xE0001), "'\\U000e0001'");
+  EXPECT_EQ(quote_rune(0x110000), "'\xef\xbf\xbd'");
+}
+
 TEST(QuoteTest, Rune) {
   auto quote_rune = [](char32_t r) {
     std::string s;

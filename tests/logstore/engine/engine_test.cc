@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/mem_env.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/model/labels.h"
 #include "logstore/push/json_decoder.h"
 #include "tests/mocks/fake_clock.h"
@@ -47,7 +48,9 @@ class EngineTest : public ::testing::Test {
     auto req = push::DecodeJsonPush(body);
     ASSERT_TRUE(req.ok()) << req.status().ToString();
     std::promise<PushResult> p;
-    store_->Push("fake", std::move(*req), [&p](PushResult r) { p.set_value(r); });
+    Distributor(store_.get(), &clock_).Push("fake", std::move(*req), [&p](PushResult r) {
+      p.set_value(r);
+    });
     PushResult r = p.get_future().get();
     ASSERT_EQ(r.status, 204) << r.message;
   }

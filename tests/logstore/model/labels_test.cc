@@ -174,19 +174,6 @@ TEST(LabelsStringTest, QuotedTextParsesBackToTheSameValue) {
   EXPECT_EQ(*out, in);
 }
 
-TEST(GoQuoteTest, RunesAndStrings) {
-  EXPECT_EQ(GoQuote(""), "\"\"");
-  EXPECT_EQ(GoQuote("br"), "\"br\"");
-  EXPECT_EQ(GoQuoteRune('1'), "'1'");
-  EXPECT_EQ(GoQuoteRune('\''), "'\\''");
-  EXPECT_EQ(GoQuoteRune('"'), "'\"'");
-  EXPECT_EQ(GoQuoteRune('\n'), "'\\n'");
-  EXPECT_EQ(GoQuoteRune(0), "'\\x00'");
-  EXPECT_EQ(GoQuoteRune(0x85), "'\\u0085'");
-  EXPECT_EQ(GoQuoteRune(0xE0001), "'\\U000e0001'");
-  EXPECT_EQ(GoQuoteRune(0x110000), "'\xef\xbf\xbd'");
-}
-
 TEST(IsValidLabelNameTest, Grammar) {
   EXPECT_TRUE(IsValidLabelName("a"));
   EXPECT_TRUE(IsValidLabelName("_"));

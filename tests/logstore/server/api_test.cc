@@ -24,6 +24,10 @@ TEST(ParseApiTimeTest, FormsLokiAccepts) {
   EXPECT_EQ(*ParseApiTime("2023-11-15T00:13:20+02:00"), 1'700'000'000 * kSec);
   EXPECT_FALSE(ParseApiTime("yesterday").ok());
   EXPECT_FALSE(ParseApiTime("2023-11-14T22:13:20").ok());  // no zone
+  // As Loki's time.Parse: the day is checked against its month.
+  EXPECT_EQ(*ParseApiTime("2024-02-29T00:00:00Z"), 1'709'164'800 * kSec);
+  EXPECT_EQ(ParseApiTime("2023-02-29T00:00:00Z").status().message(),
+            "cannot parse \"2023-02-29T00:00:00Z\" to a valid timestamp");
 }
 
 // /ready and every data route answer 503 until the store is set (the WAL

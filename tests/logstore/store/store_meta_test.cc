@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "common/mem_env.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/store.h"
 #include "tests/mocks/fake_clock.h"
@@ -32,7 +33,9 @@ class StoreMetaTest : public ::testing::Test {
     auto req = push::DecodeJsonPush(json);
     EXPECT_TRUE(req.ok()) << req.status().ToString();
     std::promise<PushResult> p;
-    store_->Push(tenant, std::move(*req), [&p](PushResult r) { p.set_value(std::move(r)); });
+    Distributor(store_.get(), &clock_).Push(tenant, std::move(*req), [&p](PushResult r) {
+      p.set_value(std::move(r));
+    });
     return p.get_future().get();
   }
 

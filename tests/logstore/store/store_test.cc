@@ -13,10 +13,12 @@
 #include "common/config.h"
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
+#include "logstore/distributor/distributor.h"
 #include "logstore/push/json_decoder.h"
 #include "logstore/store/options.h"
 #include "logstore/wal/wal.h"
 #include "tests/mocks/fake_clock.h"
+#include "tests/testutil/eventually.h"
 
 namespace logstack::logstore {
 namespace {
@@ -40,12 +42,15 @@ class StoreTest : public ::testing::Test {
     store_ = std::move(*s);
   }
 
-  // Pushes a JSON body and waits for the answer.
+  // Pushes a JSON body as the push route does (checked, stored, answered in
+  // Loki's words) and waits for the answer.
   PushResult Push(const std::string& json, const std::string& tenant = "fake") {
     auto req = push::DecodeJsonPush(json);
     EXPECT_TRUE(req.ok()) << req.status().ToString();
     std::promise<PushResult> p;
-    store_->Push(tenant, std::move(*req), [&p](PushResult r) { p.set_value(std::move(r)); });
+    Distributor(store_.get(), &clock_).Push(tenant, std::move(*req), [&p](PushResult r) {
+      p.set_value(std::move(r));
+    });
     return p.get_future().get();
   }
 
@@ -653,20 +658,46 @@ TEST_F(StoreTest, AFailedWalRefusesPushesAndMakesTheStoreUnhealthy) {
   EXPECT_TRUE(store_->Health().ok());
 }
 
+// The flush loop sleeps on the store's Clock: moving a FakeClock past its
+// next round runs the round, with no real time to wait. A period of an hour
+// would fail this test at Eventually's deadline if the loop slept in real time.
+TEST_F(StoreTest, TheFlushLoopRunsWhenTheClockMoves) {
+  opts_.flush_check_period_ns = kHour;
+  opts_.chunk_idle_period_ns = 2 * kHour;
+  opts_.max_chunk_age_ns = 4 * kHour;
+  Open();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", now(), "idle soon")).status, 204);
+  store_->StartBackground();
+  clock_.Advance(std::chrono::minutes(90));  // a round runs; the head is not idle yet
+  EXPECT_EQ(store_->Stats().chunks, 0u);
+  clock_.Advance(std::chrono::minutes(60));  // idle for 2h30m: the next round flushes it
+  EXPECT_TRUE(testutil::Eventually([&] { return store_->Stats().chunks == 1; }));
+  EXPECT_EQ(MetricValue(*registry_, "logstore_chunks_flushed_total"), 1);
+  EXPECT_EQ(Read(R"({app="a"})").size(), 1u);
+  store_->Close();
+}
+
 TEST_F(StoreTest, WatchdogReportsAStalledFlushLoop) {
-  opts_.flush_check_period_ns = kHour;  // the loop sleeps (in real time) between rounds
+  opts_.flush_check_period_ns = 10 * kSec;
+  opts_.chunk_idle_period_ns = 60 * kSec;
   opts_.watchdog_timeout_ns = 60 * kSec;
   Open();
+  ASSERT_EQ(Push(Body(R"({"app":"a"})", now(), "x")).status, 204);
+  // The next sync is the flush's: the loop hangs inside a round.
+  StallFirstSync stall(&fault_);
   store_->StartBackground();
-  EXPECT_TRUE(store_->Health().ok());
-  clock_.Advance(std::chrono::minutes(30));
-  EXPECT_TRUE(store_->Health().ok());  // within a round's sleep and the timeout
-  clock_.Advance(std::chrono::minutes(32));
+  clock_.Advance(std::chrono::seconds(61));  // the head is idle, a round is due
+  stall.WaitUntilStalled();
+  EXPECT_TRUE(store_->Health().ok());  // the round has just begun
+  // No sign of life for longer than the timeout and a period between rounds.
+  clock_.Advance(std::chrono::seconds(71));
   Status h = store_->Health();
   EXPECT_EQ(h.code(), StatusCode::kUnavailable);
   EXPECT_NE(h.message().find("flush loop has made no progress"), std::string::npos) << h.message();
   EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="flush"})"), 1);
   EXPECT_EQ(MetricValue(*registry_, R"(logstore_watchdog_stalled{task="wal_sync"})"), 0);
+  stall.Release();  // the round ends, and the watchdog sees the loop go on
+  EXPECT_TRUE(testutil::Eventually([&] { return store_->Health().ok(); }));
   store_->Close();
 }
 
@@ -677,7 +708,9 @@ TEST_F(StoreTest, WatchdogReportsAStalledWalSync) {
   std::promise<PushResult> answer;
   auto req = push::DecodeJsonPush(Body(R"({"app":"a"})", now(), "x"));
   ASSERT_TRUE(req.ok());
-  store_->Push("fake", std::move(*req), [&](PushResult r) { answer.set_value(std::move(r)); });
+  Distributor(store_.get(), &clock_).Push("fake", std::move(*req), [&](PushResult r) {
+    answer.set_value(std::move(r));
+  });
   stall.WaitUntilStalled();  // the syncer is inside fdatasync
   EXPECT_TRUE(store_->Health().ok());
   clock_.Advance(std::chrono::seconds(61));

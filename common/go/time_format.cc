@@ -1,8 +1,8 @@
-#include "logstore/template/go_time.h"
+#include "common/go/time_format.h"
 
 #include <cstdio>
 
-namespace logstack::logstore::tmpl {
+namespace logstack::go {
 namespace {
 
 constexpr std::string_view kLongMonths[] = {"January",   "February", "March",    "April",
@@ -188,7 +188,17 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-void AppendGoTimeFormat(GoTime t, std::string_view layout, std::string* out) {
+Time TimeFromUnixNanos(int64_t unix_ns) {
+  int64_t sec = unix_ns / 1000000000;
+  int64_t nsec = unix_ns % 1000000000;
+  if (nsec < 0) {
+    nsec += 1000000000;
+    --sec;
+  }
+  return Time{sec, static_cast<int32_t>(nsec)};
+}
+
+void AppendFormat(Time t, std::string_view layout, std::string* out) {
   int64_t days = FloorDiv(t.sec, 86400);
   int64_t secs = t.sec - days * 86400;
   int64_t year;
@@ -316,9 +326,7 @@ void AppendGoTimeFormat(GoTime t, std::string_view layout, std::string* out) {
   }
 }
 
-void AppendGoTimeString(GoTime t, std::string* out) {
-  AppendGoTimeFormat(t, "2006-01-02 15:04:05.999999999 -0700 MST", out);
-}
+void AppendTimeString(Time t, std::string* out) { AppendFormat(t, kTimeStringLayout, out); }
 
 namespace {
 
@@ -402,7 +410,7 @@ bool ParseNanos(std::string_view* v, size_t n, int* nsec) {
 
 }  // namespace
 
-std::optional<GoTime> ParseGoTime(std::string_view layout, std::string_view value) {
+std::optional<Time> Parse(std::string_view layout, std::string_view value) {
   int64_t year = 0;
   int month = -1, day = -1, yday = -1, hour = 0, minute = 0, second = 0, nsec = 0;
   bool pm = false, am = false;
@@ -589,10 +597,10 @@ std::optional<GoTime> ParseGoTime(std::string_view layout, std::string_view valu
   int m2, d2;
   CivilFromDays(days, &y2, &m2, &d2);
   if (m2 != month || d2 != day) return std::nullopt;  // e.g. Feb 30
-  GoTime t;
+  Time t;
   t.sec = days * 86400 + hour * 3600 + minute * 60 + second - zone_offset;
   t.nsec = nsec;
   return t;
 }
 
-}  // namespace logstack::logstore::tmpl
+}  // namespace logstack::go
