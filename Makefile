@@ -55,16 +55,18 @@ test-sanitize: ## Build with ASan+UBSan and run every test.
 # The ThreadSanitizer subset (docs/testing.md): the test binaries whose code
 # runs on several threads, selected by their ctest label (the binary's name),
 # and only the targets they need.
-TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test stress
+TSAN_TESTS   ?= logstore_store_test logstore_wal_test logstore_server_test common_test stress \
+                logstore_distributor_test collector_ship_test collector_meta_test collector_tail_test
 TSAN_TARGETS ?= logstore logstore_store_test logstore_wal_test logstore_server_test common_test \
-                logstore_stress_test
+                logstore_stress_test logstore_distributor_test collector_ship_test collector_meta_test \
+                collector_tail_test
 TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
                 suppressions=$(CURDIR)/tests/tsan.supp
 empty :=
 space := $(empty) $(empty)
 
 .PHONY: test-tsan
-test-tsan: ## Build the store, WAL, HTTP server, tail, kube client and stress tests with TSan and run them.
+test-tsan: ## Build the store, WAL, HTTP server, tail, kube client, collector delivery and stress tests with TSan and run them.
 	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DLOGSTACK_TSAN=ON -DLOGSTACK_BENCH=OFF \
 	  -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
@@ -87,6 +89,12 @@ bench: build ## Run the benchmarks and print one table (see docs/benchmarks.md).
 .PHONY: run
 run: build ## Start the log store on local disk (./data) with the default config on :3100.
 	$(BUILD_DIR)/bin/logstore --config=config/logstore.yaml --data-dir=./data --http-listen=127.0.0.1:3100
+
+PODS_DIR ?= /var/log/pods
+.PHONY: run-collector
+run-collector: build ## Run the collector on this machine's $(PODS_DIR) (no API server: path labels), pushing to `make run`'s store.
+	$(BUILD_DIR)/bin/logstack-collector --pods-dir=$(PODS_DIR) --positions-file=./data/collector-positions.yaml \
+	  --push-url=http://127.0.0.1:3100/loki/api/v1/push --kubernetes-metadata=false --http-listen=127.0.0.1:9080
 
 .PHONY: run-operator
 run-operator: build ## Run the operator from this machine against the current kubeconfig's cluster.

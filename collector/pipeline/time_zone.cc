@@ -4,13 +4,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "logstore/template/go_time.h"
+#include "common/go/time_format.h"
 
 namespace logstack::collector {
 namespace {
 
-using logstore::tmpl::CivilFromDays;
-using logstore::tmpl::DaysFromCivil;
+using go::CivilFromDays;
+using go::DaysFromCivil;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 

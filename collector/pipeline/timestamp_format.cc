@@ -2,15 +2,15 @@
 
 #include <limits>
 
-#include "logstore/template/go_time.h"
+#include "common/go/time_format.h"
 
 namespace logstack::collector {
 namespace {
 
-using logstore::tmpl::CivilFromDays;
-using logstore::tmpl::DaysFromCivil;
-using logstore::tmpl::GoTime;
-using logstore::tmpl::ParseGoTime;
+using go::CivilFromDays;
+using go::DaysFromCivil;
+using GoTime = go::Time;
+
 
 constexpr int64_t kNsPerSec = 1'000'000'000;
 
@@ -128,7 +128,7 @@ std::optional<int64_t> TimestampFormat::Parse(std::string_view value, int64_t no
     case Kind::kUnixNs:
       return ParseDecimal(value);
     case Kind::kNamed: {
-      auto t = ParseGoTime(layout_, value);
+      auto t = go::Parse(layout_, value);
       if (!t) return std::nullopt;
       return ToNs(*t);
     }
@@ -139,7 +139,7 @@ std::optional<int64_t> TimestampFormat::Parse(std::string_view value, int64_t no
 }
 
 std::optional<int64_t> TimestampFormat::ParseLayout(std::string_view value, int64_t now_ns) const {
-  std::optional<GoTime> t = ParseGoTime(layout_, value);
+  std::optional<GoTime> t = go::Parse(layout_, value);
   if (!t) return std::nullopt;
   if (!has_year_) {
     // Parsed in year 0: move the wall clock time to the year of `now`.
