@@ -603,9 +603,25 @@ size_t FileTailer::Read(std::span<char> buffer, size_t budget, LineSink* sink) {
       if (!MayFinish(f)) break;
       // Data may have come between the read and the check: read once more.
       n = ReadFront(f, block);
+    } else if (n == 0) {
+      // The end of a .gz; zlib reports a cut-off file as an end with Z_BUF_ERROR.
+      int zerr = Z_OK;
+      const char* msg = gzerror(f->gz, &zerr);
+      if (zerr != Z_OK) {
+        Add(stats_->read_errors);
+        LOG_WARN("component=tail op=read path={} error={}", Quote(f->name), Quote(msg));
+      }
     }
     if (n < 0) {
       Add(stats_->read_errors);
+      if (f->gz != nullptr) {
+        // A damaged .gz does not get better: what follows the damage is lost.
+        int zerr = 0;
+        LOG_WARN("component=tail op=read path={} error={} action=skip_rest", Quote(f->name),
+                 Quote(gzerror(f->gz, &zerr)));
+        FinishFront(sink, &lines);
+        continue;
+      }
       LOG_WARN("component=tail op=read path={} error={}", Quote(f->name),
                Quote(std::strerror(errno)));
       break;

@@ -177,6 +177,13 @@ void TailManager::RefreshAll() {
 
 void TailManager::RemoveFinished(EntrySink* sink) {
   for (TargetState* t : finished_) {
+    // The path may have come back since the tailer last looked.
+    t->tailer.Refresh();
+    if (!t->tailer.finished()) {
+      t->finished = false;
+      MarkReady(t);
+      continue;
+    }
     t->sink = sink;
     t->assembler.Flush(t);
     t->sink = nullptr;
