@@ -43,8 +43,8 @@ double CpuSeconds() {
 // About `total` bytes of ~120-byte lines; every 20th line is split into a
 // partial and its end. Returns the number of entries the lines make.
 size_t MakeLines(size_t total, bool docker, std::string* out) {
-  static const char* kMsgs[] = {"request served", "cache miss", "order created",
-                                "upstream failed", "client error"};
+  static const char* kMsgs[] = {"request served", "cache miss", "order created", "upstream failed",
+                                "client error"};
   static const char* kPaths[] = {"/api/cart", "/api/orders/1234", "/healthz", "/api/checkout"};
   std::mt19937 gen(7);
   out->reserve(total + 256);
@@ -52,10 +52,10 @@ size_t MakeLines(size_t total, bool docker, std::string* out) {
   int64_t ns = 0;
   while (out->size() < total) {
     char text[128];
-    const int n = std::snprintf(text, sizeof(text),
-                                "level=info msg=\"%s\" method=GET path=%s status=%u dur=%ums",
-                                kMsgs[gen() % 5], kPaths[gen() % 4], static_cast<unsigned>(200 + gen() % 4),
-                                static_cast<unsigned>(gen() % 900));
+    const int n = std::snprintf(
+        text, sizeof(text), "level=info msg=\"%s\" method=GET path=%s status=%u dur=%ums",
+        kMsgs[gen() % 5], kPaths[gen() % 4], static_cast<unsigned>(200 + gen() % 4),
+        static_cast<unsigned>(gen() % 900));
     std::string_view t(text, static_cast<size_t>(n));
     const bool split = entries % 20 == 19;
     for (int piece = 0; piece < (split ? 2 : 1); ++piece) {
@@ -65,7 +65,8 @@ size_t MakeLines(size_t total, bool docker, std::string* out) {
       char ts[48];
       std::snprintf(ts, sizeof(ts), "2024-01-15T08:%02d:%02d.%09dZ",
                     static_cast<int>(ns / 60'000'000'000 % 60),
-                    static_cast<int>(ns / 1'000'000'000 % 60), static_cast<int>(ns % 1'000'000'000));
+                    static_cast<int>(ns / 1'000'000'000 % 60),
+                    static_cast<int>(ns % 1'000'000'000));
       if (docker) {
         *out += "{\"log\":\"";
         for (char c : part) {  // JSON-escape the quotes of msg="..."

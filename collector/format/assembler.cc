@@ -7,9 +7,7 @@ namespace {
 
 inline bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-void Count(std::atomic<uint64_t>* c, uint64_t n) {
-  c->fetch_add(n, std::memory_order_relaxed);
-}
+void Count(std::atomic<uint64_t>* c, uint64_t n) { c->fetch_add(n, std::memory_order_relaxed); }
 
 }  // namespace
 
