@@ -569,6 +569,7 @@ void FileTailer::FinishFront(LineSink* sink, uint64_t* lines) {
     ++*lines;
     carry_.clear();
     carry_cut_ = false;
+    if (carry_.capacity() > 64 * 1024) carry_.shrink_to_fit();
   }
   sources_->Release(f->source);
   if (f->gz == nullptr) {
