@@ -2,10 +2,10 @@
 // parsed and assembled into entries (collector/format), first from memory,
 // then read from a file through the TailManager (collector/tail: pread in
 // 256 KiB blocks from the page cache, inotify, positions bookkeeping), then
-// the same for Docker json-file lines. One line in 20 is a partial ("P")
-// line joined with the next, as long lines are. The target (issue 16) is
-// 1,000,000 lines per collector CPU-second end to end; this measures the part
-// before batching.
+// the same for Docker json-file lines. First of all, the memory of watching
+// 1,000 container logs (RSS growth after discovering and reading them all). One line in 20 is a partial
+// ("P") line joined with the next, as long lines are. The target (issue 16) is 1,000,000 lines per
+// collector CPU-second end to end; this measures the part before batching.
 //
 //   collector_read_bench [--mb=N] [--reps=N]
 //
@@ -13,12 +13,15 @@
 // process's (CLOCK_PROCESS_CPUTIME_ID), best of --reps.
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <string_view>
@@ -43,8 +46,8 @@ double CpuSeconds() {
 // About `total` bytes of ~120-byte lines; every 20th line is split into a
 // partial and its end. Returns the number of entries the lines make.
 size_t MakeLines(size_t total, bool docker, std::string* out) {
-  static const char* kMsgs[] = {"request served", "cache miss", "order created",
-                                "upstream failed", "client error"};
+  static const char* kMsgs[] = {"request served", "cache miss", "order created", "upstream failed",
+                                "client error"};
   static const char* kPaths[] = {"/api/cart", "/api/orders/1234", "/healthz", "/api/checkout"};
   std::mt19937 gen(7);
   out->reserve(total + 256);
@@ -52,10 +55,10 @@ size_t MakeLines(size_t total, bool docker, std::string* out) {
   int64_t ns = 0;
   while (out->size() < total) {
     char text[128];
-    const int n = std::snprintf(text, sizeof(text),
-                                "level=info msg=\"%s\" method=GET path=%s status=%u dur=%ums",
-                                kMsgs[gen() % 5], kPaths[gen() % 4], static_cast<unsigned>(200 + gen() % 4),
-                                static_cast<unsigned>(gen() % 900));
+    const int n = std::snprintf(
+        text, sizeof(text), "level=info msg=\"%s\" method=GET path=%s status=%u dur=%ums",
+        kMsgs[gen() % 5], kPaths[gen() % 4], static_cast<unsigned>(200 + gen() % 4),
+        static_cast<unsigned>(gen() % 900));
     std::string_view t(text, static_cast<size_t>(n));
     const bool split = entries % 20 == 19;
     for (int piece = 0; piece < (split ? 2 : 1); ++piece) {
@@ -65,7 +68,8 @@ size_t MakeLines(size_t total, bool docker, std::string* out) {
       char ts[48];
       std::snprintf(ts, sizeof(ts), "2024-01-15T08:%02d:%02d.%09dZ",
                     static_cast<int>(ns / 60'000'000'000 % 60),
-                    static_cast<int>(ns / 1'000'000'000 % 60), static_cast<int>(ns % 1'000'000'000));
+                    static_cast<int>(ns / 1'000'000'000 % 60),
+                    static_cast<int>(ns % 1'000'000'000));
       if (docker) {
         *out += "{\"log\":\"";
         for (char c : part) {  // JSON-escape the quotes of msg="..."
@@ -174,6 +178,45 @@ void FromFile(const std::string& name, const std::string& data, size_t want_entr
   Report(name + "_mb_per_cpu_s", static_cast<double>(data.size()) / best / 1e6, "MB/s");
 }
 
+// 1,000 pods with one container log each: RSS growth once all are
+// discovered, watched, opened and read.
+void ThousandFiles() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {
+    rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 4096);
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  TempDir dir("collector-read-bench-1000-");
+  const std::string pods = dir.path() + "/pods";
+  if (std::system(("mkdir -p " + pods).c_str()) != 0) Die("mkdir failed");
+  constexpr int kFiles = 1000;
+  std::string lines;
+  MakeLines(4096, false, &lines);
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string c =
+        pods + "/ns_pod-" + std::to_string(i) + "_uid" + std::to_string(i) + "/app";
+    std::filesystem::create_directories(c);
+    FILE* f = std::fopen((c + "/0.log").c_str(), "wb");
+    if (f == nullptr) Die("cannot write under " + c);
+    std::fwrite(lines.data(), 1, lines.size(), f);
+    std::fclose(f);
+  }
+  const uint64_t before = ProcessRssBytes(getpid());
+  collector::tail::TailManagerOptions opts;
+  opts.pods_dir = pods;
+  collector::tail::TailManager m(opts, &RealClock::Default(), nullptr);
+  Sink sink;
+  m.Start(&sink);
+  while (m.ReadRound(4 << 20, &sink).more) {
+  }
+  if (m.target_count() != kFiles || m.stats().open_files.load() != kFiles) {
+    Die("1000 files: not all files were opened (open file limit?)");
+  }
+  const uint64_t after = ProcessRssBytes(getpid());
+  Report("collector_1000_files_rss_growth", static_cast<double>(after - before) / 1e6, "MB");
+  Report("collector_1000_files_watches", static_cast<double>(m.stats().watches.load()), "watches");
+}
+
 }  // namespace
 }  // namespace logstack::bench
 
@@ -192,6 +235,7 @@ int main(int argc, char** argv) {
   }
   const int r = static_cast<int>(std::max<uint64_t>(reps, 1));
   spdlog::set_level(spdlog::level::warn);  // the tailer's per-file info lines
+  ThousandFiles();  // first: memory freed by the other runs would hide its growth
   {
     std::string cri;
     const size_t entries = MakeLines(mb << 20, /*docker=*/false, &cri);

@@ -7,9 +7,7 @@ namespace {
 
 inline bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-void Count(std::atomic<uint64_t>* c, uint64_t n) {
-  c->fetch_add(n, std::memory_order_relaxed);
-}
+void Count(std::atomic<uint64_t>* c, uint64_t n) { c->fetch_add(n, std::memory_order_relaxed); }
 
 }  // namespace
 
@@ -76,6 +74,9 @@ void EntryAssembler::Emit(Pending* p, const LineRef& end, EntryConsumer* out) {
   }
   p->active = false;  // before OnEntry: the entry is out, whatever the consumer does
   out->OnEntry(e);
+  // Keep the buffer for entries of ordinary size; give back what a rare huge
+  // one took, so that a thousand families do not each hold max_entry_bytes.
+  if (p->buf.capacity() > kKeepBufferBytes) std::string().swap(p->buf);
 }
 
 void EntryAssembler::Add(const ParsedLine& line, const LineRef& ref, int64_t read_time_ns,

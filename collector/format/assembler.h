@@ -10,7 +10,8 @@
 // line), appended to a buffer owned by the assembler until a non-partial line
 // of the same stream completes the entry. The buffer is reused: a full line
 // with nothing pending (the common case) is handed on as the view it came in,
-// without a copy. An entry longer than max_entry_bytes is cut there (at a
+// without a copy; a buffer grown past 64 KiB by a long entry is released
+// after it. An entry longer than max_entry_bytes is cut there (at a
 // UTF-8 character boundary when the text is valid UTF-8 at the cut), the rest
 // of its lines dropped, and counted in truncated_entries / truncated_bytes.
 //
@@ -127,6 +128,8 @@ class EntryAssembler {
   // given the other pending entries (all but `except`).
   SourcePosition ResumeAfter(const LineRef& end, const Pending* except) const;
   void Emit(Pending* p, const LineRef& end, EntryConsumer* out);
+
+  static constexpr size_t kKeepBufferBytes = 64 * 1024;
 
   const AssemblerOptions options_;
   AssemblerStats* const stats_;

@@ -116,39 +116,32 @@ bool Unescape(std::string_view in, std::string* out) {
     out->append(p, bs - p);
     if (bs + 1 >= end) return false;
     p = bs + 2;
-    switch (bs[1]) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        int32_t cu = Hex4(p, end);
-        if (cu < 0) return false;
-        p += 4;
-        char32_t cp = static_cast<char32_t>(cu);
-        if (cu >= 0xD800 && cu < 0xDC00) {
-          // A high surrogate makes a pair only with a low one right after.
-          int32_t lo = (end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? Hex4(p + 2, end) : -1;
-          if (lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((static_cast<char32_t>(cu) - 0xD800) << 10) +
-                 (static_cast<char32_t>(lo) - 0xDC00);
-            p += 6;
-          } else {
-            cp = 0xFFFD;
-          }
-        } else if (cu >= 0xDC00 && cu < 0xE000) {
-          cp = 0xFFFD;
-        }
-        AppendUtf8(cp, out);
-        break;
-      }
-      default:
-        return false;
+    // The one-letter escapes, and what they stand for.
+    static constexpr std::string_view kLetters = "\"\\/bfnrt";
+    static constexpr std::string_view kBytes = "\"\\/\b\f\n\r\t";
+    if (const size_t i = kLetters.find(bs[1]); i != std::string_view::npos) {
+      out->push_back(kBytes[i]);
+      continue;
     }
+    if (bs[1] != 'u') return false;
+    const int32_t cu = Hex4(p, end);
+    if (cu < 0) return false;
+    p += 4;
+    char32_t cp = static_cast<char32_t>(cu);
+    if (cu >= 0xD800 && cu < 0xDC00) {
+      // A high surrogate makes a pair only with a low one right after.
+      const int32_t lo = (end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? Hex4(p + 2, end) : -1;
+      if (lo >= 0xDC00 && lo < 0xE000) {
+        cp = 0x10000 + ((static_cast<char32_t>(cu) - 0xD800) << 10) +
+             (static_cast<char32_t>(lo) - 0xDC00);
+        p += 6;
+      } else {
+        cp = 0xFFFD;
+      }
+    } else if (cu >= 0xDC00 && cu < 0xE000) {
+      cp = 0xFFFD;
+    }
+    AppendUtf8(cp, out);
   }
   return true;
 }

@@ -25,7 +25,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   // count whole 400-year eras (146097 days each) and the days within one.
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);            // [0, 399]
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);             // [0, 399]
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  // [0, 365]
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            // [0, 146096]
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
@@ -77,10 +77,9 @@ std::optional<int64_t> ParseRfc3339Nano(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  const int64_t seconds = DaysFromCivil(year, static_cast<unsigned>(month),
-                                        static_cast<unsigned>(day)) *
-                              86400 +
-                          hour * 3600 + min * 60 + sec - offset_seconds;
+  const int64_t seconds =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + min * 60 + sec - offset_seconds;
   int64_t ns;
   if (__builtin_mul_overflow(seconds, int64_t{1'000'000'000}, &ns) ||
       __builtin_add_overflow(ns, nanos, &ns)) {

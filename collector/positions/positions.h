@@ -86,10 +86,10 @@ class Positions {
 
   std::mutex save_mu_;  // serializes Save(); taken before mu_
   mutable std::mutex mu_;
-  RecordMap records_;    // GUARDED_BY(mu_)
-  uint64_t version_ = 0;  // GUARDED_BY(mu_): bumped by every change
+  RecordMap records_;           // GUARDED_BY(mu_)
+  uint64_t version_ = 0;        // GUARDED_BY(mu_): bumped by every change
   uint64_t saved_version_ = 0;  // GUARDED_BY(mu_): version_ the file holds
-  uint64_t writes_ = 0;  // GUARDED_BY(mu_)
+  uint64_t writes_ = 0;         // GUARDED_BY(mu_)
 };
 
 }  // namespace logstack::collector::positions

@@ -249,8 +249,7 @@ ParsedPositions ParsePositions(std::string_view contents) {
     if (!header) {
       header = true;
       if (line == kHeader) continue;
-      note("line " + std::to_string(line_no) + ": not the header \"" + std::string(kHeader) +
-           "\"");
+      note("line " + std::to_string(line_no) + ": not the header \"" + std::string(kHeader) + "\"");
       if (line.empty() || line.front() != '"') continue;
     }
     if (line.substr(0, 4) == "end ") {
@@ -296,9 +295,9 @@ ParsedPositions ParsePositions(std::string_view contents) {
   }
   if (!end) note(contents.empty() ? "the file is empty" : "no end line (truncated file)");
   if (!problem.empty()) {
-    result.status = Corruption(problem + "; " + std::to_string(result.records.size()) +
-                               " records trusted, " + std::to_string(result.bad_records) +
-                               " dropped");
+    result.status =
+        Corruption(problem + "; " + std::to_string(result.records.size()) + " records trusted, " +
+                   std::to_string(result.bad_records) + " dropped");
   }
   return result;
 }

@@ -6,9 +6,9 @@
 //
 //   # logstack-collector positions (docs/collector.md). Written atomically; do not edit.
 //   logstack-positions v1
-//   "/var/log/pods/ns_web-0_0b5c.../app/0.log" dev=2049 ino=393236 offset=1844 fp=1024:5f1e0a7c crc=3a0c6f12
-//   "journal:system" cursor="s=6e0c...;i=1f2;b=...;m=...;t=...;x=..." crc=91d2b3e4
-//   end records=2 crc=0f3c7a55
+//   "/var/log/pods/ns_web-0_0b5c.../app/0.log" dev=2049 ino=393236 offset=1844 fp=1024:5f1e0a7c
+//   crc=3a0c6f12 "journal:system" cursor="s=6e0c...;i=1f2;b=...;m=...;t=...;x=..." crc=91d2b3e4 end
+//   records=2 crc=0f3c7a55
 //
 // Lines starting with '#' are comments. The header line names the version.
 // A record is its key, quoted, then `name=value` fields separated by one

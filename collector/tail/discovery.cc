@@ -17,8 +17,8 @@
 namespace logstack::collector::tail {
 namespace {
 
-constexpr uint32_t kDirEvents =
-    IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+constexpr uint32_t kDirEvents = IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+                                IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 constexpr uint32_t kFileDirEvents = kDirEvents | IN_MODIFY;
 
 // Names in `dir` with their d_type (DT_UNKNOWN resolved by stat).
@@ -90,8 +90,8 @@ void Discovery::Start(DiscoveryEvents* out) {
 
 void Discovery::AddWatch(const std::string& path, Kind kind) {
   if (inotify_fd_ < 0 || wd_by_path_.count(path) != 0) return;
-  const uint32_t mask = kind == Kind::kContainerDir || kind == Kind::kStaticDir ? kFileDirEvents
-                                                                                : kDirEvents;
+  const uint32_t mask =
+      kind == Kind::kContainerDir || kind == Kind::kStaticDir ? kFileDirEvents : kDirEvents;
   const int wd = ::inotify_add_watch(inotify_fd_, path.c_str(), mask);
   if (wd < 0) {
     if (errno != ENOENT) {
@@ -266,8 +266,8 @@ void Discovery::HandleEvent(int wd, uint32_t mask, std::string_view name, Discov
     case Kind::kPodsRoot:
     case Kind::kPodDir: {
       if (!(mask & IN_ISDIR)) return;
-      const bool ok = w->kind == Kind::kPodsRoot ? ParsePodDirName(name).has_value()
-                                                 : IsContainerDirName(name);
+      const bool ok =
+          w->kind == Kind::kPodsRoot ? ParsePodDirName(name).has_value() : IsContainerDirName(name);
       if (appeared) {
         if (!ok) {
           Reject(child);
@@ -291,8 +291,7 @@ void Discovery::HandleEvent(int wd, uint32_t mask, std::string_view name, Discov
       if (!ParseContainerLogName(name)) return;
       if (appeared) {
         struct stat st;
-        if (::stat(child.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            known_.insert(child).second) {
+        if (::stat(child.c_str(), &st) == 0 && S_ISREG(st.st_mode) && known_.insert(child).second) {
           out->added.push_back(child);
         }
       } else if (vanished && known_.erase(child) != 0) {

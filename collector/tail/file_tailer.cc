@@ -21,8 +21,8 @@ namespace {
 
 // Suffixes of rotated siblings that are not plain log text: compressed files
 // and kubelet's half-written compressed file (<name>.<ts>.tmp).
-constexpr std::string_view kNotPlain[] = {".gz", ".tmp", ".bz2", ".xz", ".zst", ".lz4", ".zip",
-                                          ".Z"};
+constexpr std::string_view kNotPlain[] = {".gz",  ".tmp", ".bz2", ".xz",
+                                          ".zst", ".lz4", ".zip", ".Z"};
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -71,7 +71,8 @@ positions::Fingerprint FileFingerprint(int fd) {
   char buf[positions::kFingerprintBytes];
   const ssize_t got = PreadFull(fd, buf, sizeof(buf), 0);
   if (got <= 0) return {};
-  return {static_cast<uint32_t>(got), crc32c::Value(std::string_view(buf, static_cast<size_t>(got)))};
+  return {static_cast<uint32_t>(got),
+          crc32c::Value(std::string_view(buf, static_cast<size_t>(got)))};
 }
 
 std::optional<positions::Fingerprint> PathFingerprint(const std::string& path) {
@@ -95,7 +96,8 @@ std::optional<FileTailer::GzipHead> FileTailer::ReadGzipHead(const std::string& 
   head.bytes.resize(positions::kFingerprintBytes);
   int got = 0;
   while (got < static_cast<int>(head.bytes.size())) {
-    const int r = gzread(gz, head.bytes.data() + got, static_cast<unsigned>(head.bytes.size()) - got);
+    const int r =
+        gzread(gz, head.bytes.data() + got, static_cast<unsigned>(head.bytes.size()) - got);
     if (r < 0) {
       gzclose(gz);
       return std::nullopt;
@@ -248,8 +250,7 @@ bool FileTailer::OpenFile(const std::string& path, int64_t offset, const Sibling
                expect->size);
     } else if (err != ENOENT) {
       Add(stats_->read_errors);
-      LOG_WARN("component=tail op=open path={} error={}", Quote(path),
-               Quote(std::strerror(err)));
+      LOG_WARN("component=tail op=open path={} error={}", Quote(path), Quote(std::strerror(err)));
     }
     return false;
   }
@@ -356,9 +357,8 @@ void FileTailer::Resume(const positions::Record& rec) {
     self.is_path = true;
     cands.push_back(std::move(self));  // the path is the newest, whatever its mtime
   }
-  auto match = std::find_if(cands.begin(), cands.end(), [&](const Sibling& s) {
-    return s.dev == rec.dev && s.ino == rec.ino;
-  });
+  auto match = std::find_if(cands.begin(), cands.end(),
+                            [&](const Sibling& s) { return s.dev == rec.dev && s.ino == rec.ino; });
   if (match != cands.end() && OpenFile(match->path, rec.offset, &*match)) {
     File* f = files_.back().get();
     if (FingerprintMatches(f->fd, rec.fingerprint)) {
@@ -405,8 +405,8 @@ void FileTailer::Resume(const positions::Record& rec) {
       if (OpenGzip(g, rec.offset, rec.dev, rec.ino, fp)) {
         found = true;
         Add(stats_->resumed_from_gzip);
-        LOG_INFO("component=tail op=resume path={} from={} offset={}", Quote(path_),
-                 Quote(g.path), rec.offset);
+        LOG_INFO("component=tail op=resume path={} from={} offset={}", Quote(path_), Quote(g.path),
+                 rec.offset);
       }
     } else if (!IsKnownContent(*head)) {
       OpenGzip(g, 0, g.dev, g.ino, head->Fingerprint());
@@ -569,6 +569,7 @@ void FileTailer::FinishFront(LineSink* sink, uint64_t* lines) {
     ++*lines;
     carry_.clear();
     carry_cut_ = false;
+    if (carry_.capacity() > 64 * 1024) carry_.shrink_to_fit();
   }
   sources_->Release(f->source);
   if (f->gz == nullptr) {
@@ -603,9 +604,25 @@ size_t FileTailer::Read(std::span<char> buffer, size_t budget, LineSink* sink) {
       if (!MayFinish(f)) break;
       // Data may have come between the read and the check: read once more.
       n = ReadFront(f, block);
+    } else if (n == 0) {
+      // The end of a .gz; zlib reports a cut-off file as an end with Z_BUF_ERROR.
+      int zerr = Z_OK;
+      const char* msg = gzerror(f->gz, &zerr);
+      if (zerr != Z_OK) {
+        Add(stats_->read_errors);
+        LOG_WARN("component=tail op=read path={} error={}", Quote(f->name), Quote(msg));
+      }
     }
     if (n < 0) {
       Add(stats_->read_errors);
+      if (f->gz != nullptr) {
+        // A damaged .gz does not get better: what follows the damage is lost.
+        int zerr = 0;
+        LOG_WARN("component=tail op=read path={} error={} action=skip_rest", Quote(f->name),
+                 Quote(gzerror(f->gz, &zerr)));
+        FinishFront(sink, &lines);
+        continue;
+      }
       LOG_WARN("component=tail op=read path={} error={}", Quote(f->name),
                Quote(std::strerror(errno)));
       break;

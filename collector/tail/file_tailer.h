@@ -206,7 +206,7 @@ class FileTailer {
   TailStats* const stats_;
 
   std::deque<std::unique_ptr<File>> files_;  // oldest first
-  std::vector<Seen> seen_;  // siblings finished or ignored: never read (again)
+  std::vector<Seen> seen_;                   // siblings finished or ignored: never read (again)
   // Fingerprints of the files finished or skipped (the last kKnownContent),
   // to recognize them once compressed.
   std::deque<positions::Fingerprint> known_content_;

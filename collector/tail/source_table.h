@@ -61,10 +61,10 @@ class SourceTable {
     bool released = false;
   };
   mutable std::mutex mu_;
-  uint64_t next_id_ = 1;                       // GUARDED_BY(mu_)
-  std::unordered_map<uint64_t, Slot> slots_;   // GUARDED_BY(mu_)
-  std::deque<uint64_t> released_;              // GUARDED_BY(mu_): oldest first
-  size_t live_ = 0;                            // GUARDED_BY(mu_)
+  uint64_t next_id_ = 1;                      // GUARDED_BY(mu_)
+  std::unordered_map<uint64_t, Slot> slots_;  // GUARDED_BY(mu_)
+  std::deque<uint64_t> released_;             // GUARDED_BY(mu_): oldest first
+  size_t live_ = 0;                           // GUARDED_BY(mu_)
 };
 
 }  // namespace logstack::collector::tail

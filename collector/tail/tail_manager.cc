@@ -68,9 +68,9 @@ void TailManager::Start(EntrySink* sink) {
   events_.Clear();
   discovery_.Start(&events_);
   Apply(events_, /*startup=*/true, sink);
-  next_rescan_ns_ = clock_->MonotonicNanos() +
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rescan_interval)
-                        .count();
+  next_rescan_ns_ =
+      clock_->MonotonicNanos() +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rescan_interval).count();
   RemoveFinished(sink);
   LOG_INFO("component=tail op=start pods_dir={} static_targets={} targets={} inotify={}",
            Quote(options_.pods_dir), options_.static_targets.size(), targets_.size(),
@@ -124,8 +124,8 @@ void TailManager::AddTarget(const std::string& path, bool startup, EntrySink* si
     corrupt = positions_->loaded_corrupt();
   }
   const positions::StartPoint start = positions::ChooseStart(saved, corrupt, startup);
-  auto state = std::make_unique<TargetState>(std::move(target), mode, options_, &sources_,
-                                             &stats_, &assembler_stats_);
+  auto state = std::make_unique<TargetState>(std::move(target), mode, options_, &sources_, &stats_,
+                                             &assembler_stats_);
   TargetState* t = state.get();
   t->tailer.Start(start);
   targets_.emplace(path, std::move(state));
@@ -179,6 +179,13 @@ void TailManager::RefreshAll() {
 
 void TailManager::RemoveFinished(EntrySink* sink) {
   for (TargetState* t : finished_) {
+    // The path may have come back since the tailer last looked.
+    t->tailer.Refresh();
+    if (!t->tailer.finished()) {
+      t->finished = false;
+      MarkReady(t);
+      continue;
+    }
     t->sink = sink;
     t->assembler.Flush(t);
     t->sink = nullptr;

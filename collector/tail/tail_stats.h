@@ -24,24 +24,25 @@ struct TailStats {
   std::atomic<uint64_t> files_finished{0};  // read to the end after rotation/deletion, closed
   std::atomic<uint64_t> rotations{0};       // a new file took over a family's path
   std::atomic<uint64_t> missed_rotations_recovered{0};  // rotated files found among siblings
-  std::atomic<uint64_t> truncations{0};     // copytruncate: a file got shorter than our offset
+  std::atomic<uint64_t> truncations{0};  // copytruncate: a file got shorter than our offset
   // Files that vanished before the collector could open them, and their size
   // when last seen (a lower bound of what was lost; kubelet deleted them).
   std::atomic<uint64_t> files_lost{0};
   std::atomic<uint64_t> bytes_lost{0};
 
   // Restart.
-  std::atomic<uint64_t> resumed{0};              // saved file found, reading resumed at its offset
-  std::atomic<uint64_t> resumed_from_gzip{0};    // ... found as a compressed sibling
-  std::atomic<uint64_t> resume_file_missing{0};  // saved file gone: the family was read from its start
+  std::atomic<uint64_t> resumed{0};            // saved file found, reading resumed at its offset
+  std::atomic<uint64_t> resumed_from_gzip{0};  // ... found as a compressed sibling
+  std::atomic<uint64_t> resume_file_missing{
+      0};  // saved file gone: the family was read from its start
   std::atomic<uint64_t> resume_fingerprint_mismatch{0};  // same inode, other content
-  std::atomic<uint64_t> started_at_end{0};       // damaged positions file: started at the end
+  std::atomic<uint64_t> started_at_end{0};  // damaged positions file: started at the end
 
   // Discovery.
   std::atomic<uint64_t> paths_rejected{0};  // entries under pods_dir that do not parse
   std::atomic<uint64_t> rescans{0};
   std::atomic<uint64_t> inotify_overflows{0};
-  std::atomic<uint64_t> watch_errors{0};    // inotify_add_watch failures (rescans cover them)
+  std::atomic<uint64_t> watch_errors{0};  // inotify_add_watch failures (rescans cover them)
   std::atomic<uint64_t> targets_added{0};
   std::atomic<uint64_t> targets_removed{0};
 

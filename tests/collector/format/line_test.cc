@@ -29,8 +29,8 @@ struct CriCase {
 
 TEST(CriTest, Table) {
   const CriCase cases[] = {
-      {"2024-01-15T08:30:00.123456789Z stdout F hello world", true, StreamKind::kStdout, false,
-       "F", "hello world"},
+      {"2024-01-15T08:30:00.123456789Z stdout F hello world", true, StreamKind::kStdout, false, "F",
+       "hello world"},
       {"2024-01-15T08:30:00.123456789Z stderr P first part", true, StreamKind::kStderr, true, "P",
        "first part"},
       {"2024-01-15T10:30:00.123456789+02:00 stdout F zoned", true, StreamKind::kStdout, false, "F",
@@ -99,8 +99,8 @@ struct DockerCase {
 
 TEST(DockerTest, Table) {
   const DockerCase cases[] = {
-      {R"({"log":"hello world\n","stream":"stdout","time":"2024-01-15T08:30:00.123456789Z"})",
-       true, "hello world"},
+      {R"({"log":"hello world\n","stream":"stdout","time":"2024-01-15T08:30:00.123456789Z"})", true,
+       "hello world"},
       {R"({"log":"err\n","stream":"stderr","time":"2024-01-15T08:30:00.123456789Z"})", true, "err",
        false, StreamKind::kStderr},
       // Keys in another order, spaces, other keys with any value.
@@ -133,7 +133,7 @@ TEST(DockerTest, Table) {
       {R"({"log":"x\n","stream":"stdout","time":"2024-01-15T10:30:00.123456789+02:00"})", true,
        "x"},
       // Not Docker.
-      {R"({"log":"x\n","stream":"stdout"})", false},                       // no time
+      {R"({"log":"x\n","stream":"stdout"})", false},                              // no time
       {R"({"stream":"stdout","time":"2024-01-15T08:30:00.123456789Z"})", false},  // no log
       {R"({"log":"x\n","stream":"stdout","time":"yesterday"})", false},
       {R"({"log":"x\n","stream":"stdout","time":"2024-01-15T08:30:00.123456789Z"} extra)", false},
@@ -181,13 +181,13 @@ TEST(DockerTest, InvalidUtf8PassesThrough) {
 
 TEST(ParseLineTest, AutoDetects) {
   std::string scratch;
-  ParsedLine cri = ParseLine("2024-01-15T08:30:00.123456789Z stdout F hi", FormatMode::kAuto,
-                             &scratch);
+  ParsedLine cri =
+      ParseLine("2024-01-15T08:30:00.123456789Z stdout F hi", FormatMode::kAuto, &scratch);
   EXPECT_EQ(cri.format, LineFormat::kCri);
   EXPECT_EQ(cri.text, "hi");
-  ParsedLine docker = ParseLine(
-      R"({"log":"hi\n","stream":"stderr","time":"2024-01-15T08:30:00.123456789Z"})",
-      FormatMode::kAuto, &scratch);
+  ParsedLine docker =
+      ParseLine(R"({"log":"hi\n","stream":"stderr","time":"2024-01-15T08:30:00.123456789Z"})",
+                FormatMode::kAuto, &scratch);
   EXPECT_EQ(docker.format, LineFormat::kDocker);
   EXPECT_EQ(docker.stream, StreamKind::kStderr);
   EXPECT_EQ(docker.text, "hi");

@@ -112,9 +112,9 @@ TEST(PositionsFileTest, DamagedRecordDropsOnlyThatRecord) {
   EXPECT_NE(parsed.status.message().find("checksum"), std::string::npos);
   EXPECT_EQ(parsed.bad_records, 1u);
   EXPECT_EQ(parsed.records.size(), records.size() - 1);
-  EXPECT_EQ(parsed.records.count(
-                "/var/log/pods/ns_web-0_0b5c4e7a-1111-2222-3333-444455556666/app/0.log"),
-            0u);
+  EXPECT_EQ(
+      parsed.records.count("/var/log/pods/ns_web-0_0b5c4e7a-1111-2222-3333-444455556666/app/0.log"),
+      0u);
 }
 
 TEST(PositionsFileTest, DuplicateKeysAreTrustedInNeither) {
@@ -174,7 +174,7 @@ TEST_F(PositionsTest, SetSaveReopen) {
   EXPECT_FALSE(p->dirty());
   EXPECT_EQ(p->writes(), 1u);
   ASSERT_TRUE(p->Save().ok());
-  EXPECT_EQ(p->writes(), 1u);  // not dirty: no write
+  EXPECT_EQ(p->writes(), 1u);                             // not dirty: no write
   p->Set("/a", Record{.dev = 1, .ino = 2, .offset = 3});  // unchanged
   EXPECT_FALSE(p->dirty());
 
@@ -284,9 +284,7 @@ class RenameFailingEnv final : public Env {
     return base_->TruncateFile(p, n);
   }
   Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  StatusOr<DiskSpace> GetDiskSpace(const std::string& p) override {
-    return base_->GetDiskSpace(p);
-  }
+  StatusOr<DiskSpace> GetDiskSpace(const std::string& p) override { return base_->GetDiskSpace(p); }
 
  private:
   Env* base_;

@@ -452,6 +452,30 @@ TEST_F(FileTailerTest, ResumeAfterSeveralCompressedRotations) {
   EXPECT_EQ(stats_.resumed_from_gzip.load(), 1u);
 }
 
+TEST_F(FileTailerTest, DamagedGzipIsSkippedPastTheDamage) {
+  AppendFile(path_, Numbered(0, 2000));
+  auto t = NewTailer();
+  Drain(t.get());
+  const positions::Record rec = RecordAfter(3);
+  t.reset();
+  Rename(path_, path_ + ".20240111-000000");
+  AppendFile(path_, Numbered(2000, 2005));
+  GzipAndDelete(path_ + ".20240111-000000");
+  const std::string gz = path_ + ".20240111-000000.gz";
+  ASSERT_EQ(::truncate(gz.c_str(), Stat(gz).st_size - 100), 0);
+
+  got_.lines.clear();
+  t = NewTailer({.kind = StartKind::kResume, .record = rec});
+  Drain(t.get());
+  EXPECT_EQ(stats_.resumed_from_gzip.load(), 1u);
+  EXPECT_GE(stats_.read_errors.load(), 1u);
+  // What could be decompressed, then the newer file.
+  const std::vector<std::string> texts = got_.Texts();
+  ASSERT_GE(texts.size(), 5u);
+  EXPECT_EQ(texts.front(), NumberedLines(3, 4)[0]);
+  EXPECT_EQ(std::vector<std::string>(texts.end() - 5, texts.end()), NumberedLines(2000, 2005));
+}
+
 TEST_F(FileTailerTest, ResumeWhenTheSavedFileIsGone) {
   AppendFile(path_, Numbered(0, 10));
   auto t = NewTailer();

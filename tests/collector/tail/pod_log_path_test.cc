@@ -29,8 +29,8 @@ TEST(PodLogPathTest, Table) {
        "web-7f9c", uid, "app", 0},
       {"/var/log/pods/", "/var/log/pods/shop_web-7f9c_" + uid + "/app/12.log", true, "shop",
        "web-7f9c", uid, "app", 12},
-      {"/var/log/pods//", "/var/log/pods//shop_web_" + uid + "/app/0.log", true, "shop", "web",
-       uid, "app", 0},
+      {"/var/log/pods//", "/var/log/pods//shop_web_" + uid + "/app/0.log", true, "shop", "web", uid,
+       "app", 0},
       // Static pods: the uid is a hash; pod names may hold dots.
       {"/var/log/pods",
        "/var/log/pods/kube-system_etcd-node-1.example.com_7c8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f/etcd/"
@@ -42,22 +42,22 @@ TEST(PodLogPathTest, Table) {
       // Not kubelet's layout.
       {"/p", "/p/a_b_c/d/4294967296.log", false},  // past uint32
       {"/p", "/p/a_b_c/d/12345678901.log", false},
-      {"/p", "/p/a_b/d/0.log", false},         // one underscore
-      {"/p", "/p/a_b_c_d/e/0.log", false},     // three
-      {"/p", "/p/_b_c/d/0.log", false},        // empty namespace
-      {"/p", "/p/a__c/d/0.log", false},        // empty pod
-      {"/p", "/p/a_b_/d/0.log", false},        // empty uid
+      {"/p", "/p/a_b/d/0.log", false},      // one underscore
+      {"/p", "/p/a_b_c_d/e/0.log", false},  // three
+      {"/p", "/p/_b_c/d/0.log", false},     // empty namespace
+      {"/p", "/p/a__c/d/0.log", false},     // empty pod
+      {"/p", "/p/a_b_/d/0.log", false},     // empty uid
       {"/p", "/p/a_b_c/d/x.log", false},
       {"/p", "/p/a_b_c/d/.log", false},
       {"/p", "/p/a_b_c/d/0.log.20240115-083000", false},  // a rotated file
       {"/p", "/p/a_b_c/d/0.log.20240115-083000.gz", false},
       {"/p", "/p/a_b_c/d/0.txt", false},
-      {"/p", "/p/a_b_c/0.log", false},          // no container dir
-      {"/p", "/p/a_b_c/d/e/0.log", false},      // one level too deep
-      {"/p", "/q/a_b_c/d/0.log", false},        // elsewhere
-      {"/p", "/px/a_b_c/d/0.log", false},       // a sibling of pods_dir
+      {"/p", "/p/a_b_c/0.log", false},      // no container dir
+      {"/p", "/p/a_b_c/d/e/0.log", false},  // one level too deep
+      {"/p", "/q/a_b_c/d/0.log", false},    // elsewhere
+      {"/p", "/px/a_b_c/d/0.log", false},   // a sibling of pods_dir
       {"/p", "/p/a_b_c/../0.log", false},
-      {"/p", "/p/a_b_c/d\x01/0.log", false},    // control character
+      {"/p", "/p/a_b_c/d\x01/0.log", false},  // control character
       {"/p", "/p", false},
       {"", "/p/a_b_c/d/0.log", false},
   };

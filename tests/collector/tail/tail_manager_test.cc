@@ -202,7 +202,8 @@ TEST_F(TailManagerTest, DeletedPodIsReadToTheEnd) {
   m.ReadRound(1000, &sink_);  // behind
   EXPECT_LT(sink_.entries.size(), 1000u);
   std::filesystem::remove_all(pods_ + "/ns_doomed_" + kUid);
-  ASSERT_TRUE(Pump(&m, &sink_, [&] { return !sink_.removed.empty(); }, 4096));
+  ASSERT_TRUE(Pump(
+      &m, &sink_, [&] { return !sink_.removed.empty(); }, 4096));
   std::vector<std::string> want = Texts(0, 1000);
   want.push_back("partial");  // flushed when the family ended
   EXPECT_EQ(sink_.Lines(), want);
@@ -305,8 +306,8 @@ TEST_F(TailManagerTest, DamagedPositionsStartExistingFilesAtTheirEnd) {
   AppendFile(a, Numbered(0, 10));
   MemEnv env;
   ASSERT_TRUE(env.CreateDirs("/state").ok());
-  ASSERT_TRUE(WriteFileAtomically(&env, "/state/positions", "logstack-positions v1\n\"/x\" garb")
-                  .ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(&env, "/state/positions", "logstack-positions v1\n\"/x\" garb").ok());
   auto pos = std::move(*positions::Positions::Open(&env, "/state/positions"));
   ASSERT_TRUE(pos->loaded_corrupt());
   TailManager m(Options(), &clock_, pos.get());
@@ -396,8 +397,8 @@ TEST_F(TailManagerTest, ConcurrentWriterWithRotationsAndGzip) {
   const std::vector<std::string> got = sink_.Lines(), want = Texts(0, kLines);
   size_t i = 0;
   while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
-  EXPECT_EQ(i, want.size()) << "got " << got.size() << " lines; first difference at " << i
-                            << ": " << (i < got.size() ? got[i] : "(end)") << " instead of "
+  EXPECT_EQ(i, want.size()) << "got " << got.size() << " lines; first difference at " << i << ": "
+                            << (i < got.size() ? got[i] : "(end)") << " instead of "
                             << (i < want.size() ? want[i] : "(end)");
   EXPECT_EQ(got.size(), want.size());
   EXPECT_EQ(m.stats().files_lost.load(), 0u);
