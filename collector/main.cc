@@ -7,6 +7,8 @@
 // Every setting of the YAML config file can also be given as a flag; flags
 // win. See docs/collector.md.
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -60,6 +62,14 @@ int Run(int argc, char** argv) {
   if (!cfg.ok()) return Fail(cfg.status().message());
   Status ls = InitLogging(cfg->log_level, cfg->log_format);
   if (!ls.ok()) return Fail(ls.message());
+
+  // One descriptor per log file still being read (rotated ones included):
+  // a node with a thousand containers needs more than the usual soft limit.
+  struct rlimit nofile;
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
