@@ -253,7 +253,6 @@ struct Collector::Impl : public tail::EntrySink {
       }
     }
     FamilyState& f = families[&target];
-    LabelSet base;
     if (target.kind == tail::Target::Kind::kStatic) {
       for (int k = 0; k < 3; ++k) {
         f.label_sets[k] = target.labels;
