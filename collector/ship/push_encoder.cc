@@ -217,6 +217,16 @@ BatchPtr PushEncoder::Finish() {
   }
   batch->finished_mono_ns = clock_->MonotonicNanos();
 
+  // A batch far smaller than the buffers (a quiet node, whose batches are
+  // cut by time rather than size) lets them go: an idle collector should not
+  // hold the largest batch's memory (about 3.5 MB for 1 MiB batches) for
+  // ever. Batches of the buffers' size keep reusing them.
+  if (raw_bytes_ < raw_.capacity() / 4) {
+    arena_.Release();
+    raw_.Release();
+    compressed_.Release();
+  }
+
   // The next batch.
   streams_.clear();
   stream_ids_.clear();

@@ -28,7 +28,8 @@
 // The arena and the scratch buffers keep their memory from batch to batch
 // (amortised growth, up to the largest batch made), so a steady stream of
 // batches allocates only each batch's body, its stream table and its
-// positions.
+// positions. A batch under a quarter of the scratch buffer's size (a quiet
+// node: batches cut by time) frees them, so an idle encoder holds little.
 //
 // Lifecycle: StreamId/Append/AddPosition build the current batch; Finish()
 // hands it out as a Batch and starts the next one. Stream ids are valid only
@@ -123,6 +124,12 @@ class PushEncoder {
     // Returns room for n more bytes at the end, which the caller fills.
     char* Extend(size_t n);
     void Clear() { size_ = 0; }
+    // Frees the memory.
+    void Release() {
+      data_.reset();
+      size_ = 0;
+      capacity_ = 0;
+    }
     char* data() { return data_.get(); }
     const char* data() const { return data_.get(); }
     size_t size() const { return size_; }
