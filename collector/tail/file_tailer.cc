@@ -475,7 +475,7 @@ void FileTailer::FinishFront(LineSink* sink, uint64_t* lines) {
   }
   sources_->Release(f->source);
   if (f->gz == nullptr) seen_.push_back({f->dev, f->ino});
-  files_.pop_front();
+  files_.erase(files_.begin());
   Add(stats_->files_finished);
   Add(stats_->open_files, -1);
 }

@@ -63,7 +63,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -176,7 +175,7 @@ class FileTailer {
   SourceTable* const sources_;
   TailStats* const stats_;
 
-  std::deque<std::unique_ptr<File>> files_;  // oldest first
+  std::vector<std::unique_ptr<File>> files_;  // oldest first
   std::vector<Seen> seen_;  // siblings finished or ignored: never read (again)
   bool path_exists_ = false;
   bool has_more_ = false;
