@@ -548,6 +548,14 @@ class Process {
   pid_t pid() const { return child_->pid(); }
   uint16_t port() const { return port_; }
   double start_time() const { return start_time_; }
+  // True once the process has exited (a zombie until Stop() reaps it).
+  bool Exited() const {
+    std::ifstream in("/proc/" + std::to_string(pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t p = text.rfind(')');
+    return p == std::string::npos || p + 2 >= text.size() || text[p + 2] == 'Z' ||
+           text[p + 2] == 'X';
+  }
   double Cpu() const { return ProcessCpuSeconds(pid()); }
   double RssMiB() const { return static_cast<double>(ProcessRssBytes(pid())) / kMiB; }
   double PeakRssMiB() const { return static_cast<double>(ProcessPeakRssBytes(pid())) / kMiB; }
@@ -621,8 +629,12 @@ void WaitDelivered(Sink& sink, Process& col, uint64_t want, double timeout_s,
     return v < 0 ? 0 : static_cast<uint64_t>(v);
   };
   bool seen99 = false;
+  int polls = 0;
   const bool ok = WaitUntil(
       [&] {
+        if (++polls % 50 == 0 && col.Exited()) {
+          Die("the collector exited; its log:\n" + TailOf(col.log_path()));
+        }
         const uint64_t n = delivered();
         if (!seen99 && n * 100 >= want * 99) {
           seen99 = true;
@@ -758,6 +770,10 @@ void RunStore(const Flags& f) {
   double t99 = 0;
   const bool ok = WaitUntil(
       [&] {
+        if (col.Exited() || store.Exited()) {
+          Die("the collector or the store exited; collector log:\n" + TailOf(col.log_path()) +
+              "\nstore log:\n" + TailOf(store.log_path()));
+        }
         const double n = col.Metric("logstack_collector_sent_entries_total");
         if (t99 == 0 && n >= 0.99 * static_cast<double>(want)) t99 = MonotonicSeconds();
         return n >= static_cast<double>(want);
