@@ -235,7 +235,7 @@ class LineMaker {
   // Writes the line for `seq` at `ts_ns` to out[0, len).
   void Make(char* out, uint64_t pod, uint64_t seq, int64_t ts_ns) {
     static const char* kLevels[] = {"info", "info", "info", "debug", "warn", "error"};
-    static const char* kMsgs[] = {"request served", "cache miss", "order created",
+    static const char* kMsgs[] = {"request served", "cache miss",   "order created",
                                   "upstream error", "payment done", "client error"};
     const int64_t sec = ts_ns / 1'000'000'000;
     if (sec != cached_sec_) {
@@ -402,7 +402,8 @@ class Writer {
     timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     while (!stop_.load()) {
-      const uint64_t due = static_cast<uint64_t>((MonotonicSeconds() - t0) * static_cast<double>(rate_));
+      const uint64_t due =
+          static_cast<uint64_t>((MonotonicSeconds() - t0) * static_cast<double>(rate_));
       for (size_t i = 0; i < n; ++i) {
         const uint64_t want = due / n + (i < due % n ? 1 : 0);
         if (want > done[i]) {
@@ -530,7 +531,8 @@ class Process {
       if (::waitpid(child_->pid(), &ws, WNOHANG) == child_->pid()) {
         Die(argv_[0] + " exited before listening:\n" + TailOf(log_path_));
       }
-      if (MonotonicSeconds() > deadline) Die(argv_[0] + " did not log its port\n" + TailOf(log_path_));
+      if (MonotonicSeconds() > deadline)
+        Die(argv_[0] + " did not log its port\n" + TailOf(log_path_));
       std::this_thread::sleep_for(2ms);
     }
     if (!WaitReady(port_, deadline - MonotonicSeconds(), 2)) {
@@ -608,13 +610,12 @@ Process MakeCollector(const Flags& f, const std::string& dir, const std::string&
 
 Process MakeStore(const Flags& f, const std::string& dir) {
   fs::create_directories(dir + "/store");
-  return Process({f.bin_dir + "/logstore", "--data-dir=" + dir + "/store",
-                  "--http-listen=127.0.0.1:0", "--limits.ingestion-rate-mb=100000",
-                  "--limits.ingestion-burst-size-mb=100000",
-                  "--limits.per-stream-rate-limit=100GB",
-                  "--limits.per-stream-rate-limit-burst=100GB",
-                  "--limits.reject-old-samples=false", "--wal.enabled=true", "--wal.sync=true"},
-                 dir + "/logstore.log");
+  return Process(
+      {f.bin_dir + "/logstore", "--data-dir=" + dir + "/store", "--http-listen=127.0.0.1:0",
+       "--limits.ingestion-rate-mb=100000", "--limits.ingestion-burst-size-mb=100000",
+       "--limits.per-stream-rate-limit=100GB", "--limits.per-stream-rate-limit-burst=100GB",
+       "--limits.reject-old-samples=false", "--wal.enabled=true", "--wal.sync=true"},
+      dir + "/logstore.log");
 }
 
 // Waits until the sink holds `want` entries (or, without decoding, the
@@ -654,7 +655,9 @@ void WaitDelivered(Sink& sink, Process& col, uint64_t want, double timeout_s,
   }
 }
 
-void Progress(const std::string& s) { std::fprintf(stderr, "collector_e2e_bench: %s\n", s.c_str()); }
+void Progress(const std::string& s) {
+  std::fprintf(stderr, "collector_e2e_bench: %s\n", s.c_str());
+}
 
 // Syncs the file system of `dir`, so that write-back of what the benchmark
 // wrote does not run during the measurement.
@@ -713,8 +716,9 @@ void RunSink(const Flags& f) {
   Report("sink_collector_rss_end", rss, "MiB");
   Report("sink_collector_cpu_lifetime", lifetime_cpu, "cpu-s");
   Report("sink_requests", static_cast<double>(sink.requests()), "requests");
-  Report("sink_avg_body", static_cast<double>(sink.body_bytes()) / 1024.0 /
-                              static_cast<double>(std::max<uint64_t>(sink.requests(), 1)),
+  Report("sink_avg_body",
+         static_cast<double>(sink.body_bytes()) / 1024.0 /
+             static_cast<double>(std::max<uint64_t>(sink.requests(), 1)),
          "KiB");
   Report("sink_request_time_total", req_s, "s");
   Report("sink_request_avg", req_s * 1000 / std::max(reqs, 1.0), "ms");
@@ -779,7 +783,8 @@ void RunStore(const Flags& f) {
         return n >= static_cast<double>(want);
       },
       600, 20ms);
-  if (!ok) Die("the store did not acknowledge every line; collector log:\n" + TailOf(col.log_path()));
+  if (!ok)
+    Die("the store did not acknowledge every line; collector log:\n" + TailOf(col.log_path()));
   const double wall = MonotonicSeconds() - col.start_time();
   const double req_s = col.Metric("logstack_collector_request_duration_seconds_sum");
   const double reqs = col.Metric("logstack_collector_request_duration_seconds_count");
@@ -871,9 +876,9 @@ void RunOutage(const Flags& f) {
   {
     Writer writer(&files, f.outage_rate);
     for (uint64_t s = 1; s <= f.outage_seconds; ++s) {
-      std::this_thread::sleep_until(std::chrono::steady_clock::now() +
-                                    std::chrono::duration<double>(t0 + static_cast<double>(s) -
-                                                                  MonotonicSeconds()));
+      std::this_thread::sleep_until(
+          std::chrono::steady_clock::now() +
+          std::chrono::duration<double>(t0 + static_cast<double>(s) - MonotonicSeconds()));
       series.push_back(col.RssMiB());
       if (s % 10 == 0 || s == f.outage_seconds) {
         Progress("outage: " + std::to_string(s) + " s, rss " + std::to_string(series.back()) +
