@@ -36,7 +36,8 @@ std::chrono::milliseconds Millis(int64_t ns) {
 // was first seen, and the stream ids of the current batch.
 struct FamilyState {
   bool collect = true;
-  // Label sets, one per stream kind (unknown, stdout, stderr), and as rendered.
+  // Label sets, one per stream kind (unknown, stdout, stderr), and as
+  // rendered. The sets are kept only when there is a pipeline (its input).
   LabelSet label_sets[3];
   std::string labels[3];
   uint64_t generation[3] = {~0ull, ~0ull, ~0ull};
@@ -280,8 +281,11 @@ struct Collector::Impl : public tail::EntrySink {
     ContainerRef ref{p.namespace_name, p.pod, p.container};
     const char* stream_names[3] = {"", "stdout", "stderr"};
     for (int k = 0; k < 3; ++k) {
-      f.label_sets[k] = ContainerLabels(ref, stream_names[k], info, label_rules);
-      f.labels[k] = f.label_sets[k].ToString();
+      LabelSet set = ContainerLabels(ref, stream_names[k], info, label_rules);
+      f.labels[k] = set.ToString();
+      // Only the pipeline reads the sets; without one they would cost about
+      // 1.5 KB a file for nothing.
+      if (pipeline != nullptr) f.label_sets[k] = std::move(set);
     }
     LOG_INFO("component=tail op=add path={} collect={} labels={}", Quote(target.path), f.collect,
              Quote(f.labels[1]));

@@ -28,7 +28,7 @@
 // The arena and the scratch buffers keep their memory from batch to batch
 // (amortised growth), so a steady stream of batches allocates only each
 // batch's body, its stream table and its positions. A buffer is let go when
-// it holds more than 1 MiB and the batch just made used less than a quarter
+// it holds more than 64 KiB and the batch just made used less than a quarter
 // of it (after an unusually large batch, or when batches shrink because
 // traffic is low), so memory follows the batches actually made.
 //

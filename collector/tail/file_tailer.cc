@@ -578,7 +578,7 @@ void FileTailer::FinishFront(LineSink* sink, uint64_t* lines) {
   } else {
     RememberContent(f->fp);
   }
-  files_.pop_front();
+  files_.erase(files_.begin());
   Add(stats_->files_finished);
   Add(stats_->open_files, -1);
 }
