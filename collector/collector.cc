@@ -81,6 +81,7 @@ struct Collector::Impl : public tail::EntrySink {
   std::atomic<uint64_t> positions_write_errors{0};
   std::atomic<uint64_t> positions_corrupt{0};
   std::atomic<uint64_t> acked_batches{0};
+  int64_t last_save_mono_ns = 0;  // the Sender's thread only
 
   // --- setup
 
@@ -511,7 +512,13 @@ struct Collector::Impl : public tail::EntrySink {
       }
     }
     for (const auto& key : gone) positions->Remove(key);
-    SavePositions();
+    // Every acknowledgement by default; with positions_sync_period at most
+    // once a period (a crash then re-sends more, which the store drops).
+    const int64_t now = deps.clock->MonotonicNanos();
+    if (cfg.positions_sync_period_ns <= 0 || now - last_save_mono_ns >= cfg.positions_sync_period_ns) {
+      last_save_mono_ns = now;
+      SavePositions();
+    }
     acked_batches.fetch_add(1);
   }
 
