@@ -46,6 +46,15 @@ void ReplaceAll(std::string* s, const std::string& from, const std::string& to) 
   }
 }
 
+// A multi-tenant store, as the operator configures it, in dir/store.
+StatusOr<std::unique_ptr<LogstoreProcess>> StartStore(const TempDir& dir) {
+  LogstoreOptions so;
+  so.data_dir = dir.Join("store");
+  std::filesystem::create_directories(so.data_dir);
+  so.flags = {"--auth-enabled=true"};
+  return LogstoreProcess::Start(so);
+}
+
 struct Rendered {
   std::string config_yaml;
   std::vector<std::string> args;
@@ -125,11 +134,7 @@ TEST_P(RenderContractTest, CollectorRunsWithTheRenderedConfigAndArgs) {
   ASSERT_FALSE(collectors.empty()) << GetParam() << " renders no collector";
   auto dir = TempDir::Create("collector-render-");
   ASSERT_TRUE(dir.ok());
-  LogstoreOptions so;
-  so.data_dir = dir->Join("store");
-  std::filesystem::create_directories(so.data_dir);
-  so.flags = {"--auth-enabled=true"};
-  auto store = LogstoreProcess::Start(so);
+  auto store = StartStore(*dir);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
 
   auto kube = kubetest::KubeTestServer::Start({});
@@ -263,11 +268,7 @@ TEST(SidecarExample, ShipsTheSharedVolumesFiles) {
   ASSERT_FALSE(config.empty());
   auto dir = TempDir::Create("collector-sidecar-");
   ASSERT_TRUE(dir.ok());
-  LogstoreOptions so;
-  so.data_dir = dir->Join("store");
-  std::filesystem::create_directories(so.data_dir);
-  so.flags = {"--auth-enabled=true"};
-  auto store = LogstoreProcess::Start(so);
+  auto store = StartStore(*dir);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
 
   ReplaceAll(&config, "http://logs-logstore:3100", (*store)->url());
